@@ -14,6 +14,7 @@ pub use crate::error::Error;
 pub use crate::lines::{Line, for_each_line};
 pub use crate::scan::{Analyzer, Progress, Scanner, ScannerBuilder};
 pub use crate::source::Input;
+pub use crate::table::{Align, Table};
 pub use crate::time::{
     TimeRange, format_minute, parse_clf, parse_iso8601, parse_syslog, parse_time_arg,
 };
@@ -23,4 +24,5 @@ mod error;
 mod lines;
 mod scan;
 mod source;
+mod table;
 mod time;
