@@ -36,6 +36,22 @@ impl Input {
         }
     }
 
+    /// The bytes a scan of this input will read, when known without
+    /// reading it: the size of an uncompressed regular file. `None` for
+    /// stdin, pipes, gzip files and inputs that cannot be opened.
+    pub fn size_hint(&self) -> Option<u64> {
+        match self {
+            Input::Stdin => None,
+            Input::Path(p) => {
+                let file = File::open(p).ok()?;
+                let meta = file.metadata().ok()?;
+                let mut magic = [0u8; 2];
+                let n = crate::scan::read_full_at(&file, &mut magic, 0).ok()?;
+                (meta.is_file() && !(n == 2 && magic == GZIP_MAGIC)).then_some(meta.len())
+            }
+        }
+    }
+
     pub(crate) fn path(&self) -> &Path {
         match self {
             Input::Stdin => Path::new("-"),
