@@ -139,8 +139,10 @@ impl KeyCounts {
     pub fn add(&mut self, key: &[u8], n: u64) {
         // Look up by slice first: allocating a key only for new entries keeps
         // the hot path free of allocation.
+        // Counts saturate: a crafted `message repeated N times` line must
+        // not overflow them.
         match self.map.get_mut(key) {
-            Some(c) => *c += n,
+            Some(c) => *c = c.saturating_add(n),
             None => {
                 self.map.insert(key.into(), n);
             }
@@ -162,9 +164,9 @@ impl KeyCounts {
         self.map.is_empty()
     }
 
-    /// The sum of all counts.
+    /// The sum of all counts (saturating).
     pub fn total(&self) -> u64 {
-        self.map.values().sum()
+        self.map.values().fold(0, |a, &b| a.saturating_add(b))
     }
 
     /// Adds every count of `other`.
@@ -172,11 +174,13 @@ impl KeyCounts {
         if self.map.len() < other.map.len() {
             let mine = std::mem::replace(&mut self.map, other.map);
             for (k, v) in mine {
-                *self.map.entry(k).or_insert(0) += v;
+                let c = self.map.entry(k).or_insert(0);
+                *c = c.saturating_add(v);
             }
         } else {
             for (k, v) in other.map {
-                *self.map.entry(k).or_insert(0) += v;
+                let c = self.map.entry(k).or_insert(0);
+                *c = c.saturating_add(v);
             }
         }
     }

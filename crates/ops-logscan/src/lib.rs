@@ -10,6 +10,10 @@
 pub use crate::aggregate::{
     Aggregate, KeyCounts, LineRef, LineSamples, Totals, escape_bytes, lossy, unescape_bytes,
 };
+pub use crate::auth::{
+    AuthAnalyzer, AuthAnalyzerBuilder, AuthEvent, AuthKind, AuthReport, AuthStats, ClassicTime,
+    FailedIp, FailedUser, LogTime, parse_auth_line,
+};
 pub use crate::error::Error;
 pub use crate::lines::{Line, for_each_line};
 pub use crate::scan::{Analyzer, Progress, Scanner, ScannerBuilder};
@@ -20,6 +24,7 @@ pub use crate::time::{
 };
 
 mod aggregate;
+mod auth;
 mod error;
 mod lines;
 mod scan;
