@@ -7,7 +7,10 @@ use std::str::FromStr;
 use crate::Error;
 
 /// Which log format to generate.
+///
+/// Non-exhaustive: more formats (plain syslog, JSON lines) may follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// `/var/log/auth.log` as written by rsyslog: sshd, sudo, cron, systemd.
     Auth,

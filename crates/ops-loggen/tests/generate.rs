@@ -231,6 +231,7 @@ fn applies(quirk: Quirks, kind: Kind) -> bool {
     match kind {
         Kind::Auth => !access_only.contains(quirk),
         Kind::Access => !auth_only.contains(quirk),
+        other => panic!("no quirk table for {other}"),
     }
 }
 
