@@ -89,10 +89,13 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(failure) => {
-            eprintln!("gen-logs: {}", failure.message);
-            if failure.code == 2 {
-                eprintln!("try `cargo xtask gen-logs --help`");
-            }
+            // One line, so that scripts can show it as is.
+            let hint = if failure.code == 2 {
+                " (see `cargo xtask gen-logs --help`)"
+            } else {
+                ""
+            };
+            eprintln!("gen-logs: {}{hint}", failure.message);
             ExitCode::from(failure.code)
         }
     }
@@ -119,28 +122,38 @@ fn execute(args: Vec<OsString>) -> Result<Option<String>, Failure> {
     };
     let summary = result.map_err(|e| Failure {
         code: 1,
-        message: format!("{} ({e}: {})", args.out.describe(), error_source(&e)),
+        message: match e {
+            ops_loggen::Error::Write { written, source } => format!(
+                "cannot write `{}` after {written} bytes: {source}",
+                args.out.describe()
+            ),
+            other => format!("{}: {other}", args.out.describe()),
+        },
     })?;
-    Ok(Some(summary_line(&summary, &args.out, start.elapsed())))
-}
-
-fn error_source(e: &ops_loggen::Error) -> String {
-    std::error::Error::source(e).map_or_else(String::new, ToString::to_string)
+    Ok(Some(summary_line(
+        &summary,
+        args.opts.kind(),
+        &args.out,
+        start.elapsed(),
+    )))
 }
 
 /// `gen-logs: wrote 1073741900 bytes, 5123456 lines to /tmp/a.log in 2.51 s (427.8 MB/s)`
-fn summary_line(summary: &Summary, out: &Output, elapsed: Duration) -> String {
+fn summary_line(summary: &Summary, kind: Kind, out: &Output, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         format!("{:.1} MB/s", summary.bytes as f64 / secs / 1e6)
     } else {
         "-- MB/s".to_owned()
     };
+    let failures = match kind {
+        Kind::Auth => format!(" ({} sshd failures)", summary.auth_failures),
+        _ => String::new(),
+    };
     format!(
-        "gen-logs: wrote {} bytes, {} lines ({} sshd failures) to {} in {secs:.2} s ({rate})",
+        "gen-logs: wrote {} bytes, {} lines{failures} to {} in {secs:.2} s ({rate})",
         summary.bytes,
         summary.lines,
-        summary.auth_failures,
         out.describe(),
     )
 }
@@ -428,12 +441,17 @@ mod tests {
         let mut summary = Summary::default();
         summary.bytes = 500_000_000;
         summary.lines = 2_000_000;
-        let line = summary_line(&summary, &Output::Stdout, Duration::from_millis(1250));
+        summary.auth_failures = 600_000;
+        let out = Output::File(PathBuf::from("/tmp/a.log"));
+        let line = summary_line(&summary, Kind::Auth, &out, Duration::from_millis(1250));
         assert_eq!(
             line,
-            "gen-logs: wrote 500000000 bytes, 2000000 lines (0 sshd failures) to stdout in 1.25 s (400.0 MB/s)"
+            "gen-logs: wrote 500000000 bytes, 2000000 lines (600000 sshd failures) to /tmp/a.log in 1.25 s (400.0 MB/s)"
         );
-        let instant = summary_line(&summary, &Output::Stdout, Duration::ZERO);
-        assert!(instant.ends_with("(-- MB/s)"), "{instant}");
+        let access = summary_line(&summary, Kind::Access, &Output::Stdout, Duration::ZERO);
+        assert_eq!(
+            access,
+            "gen-logs: wrote 500000000 bytes, 2000000 lines to stdout in 0.00 s (-- MB/s)"
+        );
     }
 }
