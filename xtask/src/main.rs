@@ -7,12 +7,14 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+mod ci;
 mod gen_logs;
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
 commands:
+  ci         every check of .ci/run: fmt, clippy, tests, docs, fuzzing
   gen-logs   generate a synthetic auth or access log (see `cargo xtask gen-logs --help`)
 ";
 
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     };
     let rest: Vec<OsString> = args.collect();
     match command.to_str() {
+        Some("ci") => ci::run(rest),
         Some("gen-logs") => gen_logs::run(rest),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

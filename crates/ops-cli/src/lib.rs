@@ -107,9 +107,7 @@ pub fn init_logging(format: LogFormat) -> Result<(), InitError> {
         .with_env_filter(filter)
         .with_writer(io::stderr);
     let result = match format {
-        LogFormat::Text => builder
-            .with_ansi(io::stderr().is_terminal())
-            .try_init(),
+        LogFormat::Text => builder.with_ansi(io::stderr().is_terminal()).try_init(),
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
