@@ -1,0 +1,5 @@
+//! Code shared by the integration tests.
+
+#![allow(dead_code, unreachable_pub)]
+
+pub mod auth_oracle;
