@@ -7,6 +7,13 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+#[cfg(feature = "json")]
+pub use crate::access::JsonFields;
+pub use crate::access::{
+    AccessAnalyzer, AccessAnalyzerBuilder, AccessRecord, AccessReport, AccessStats, IpCount,
+    LatencyHistogram, LatencySummary, LogFormat, MinuteRate, NginxFormat, PathCount, RawTime,
+    StatusCounts, TimeKind,
+};
 pub use crate::aggregate::{
     Aggregate, KeyCounts, LineRef, LineSamples, Totals, escape_bytes, lossy, unescape_bytes,
 };
@@ -23,6 +30,7 @@ pub use crate::time::{
     TimeRange, format_minute, parse_clf, parse_iso8601, parse_syslog, parse_time_arg,
 };
 
+mod access;
 mod aggregate;
 mod auth;
 mod error;
