@@ -178,7 +178,7 @@ pub fn scan(path: &Path, threads: usize, chunk: u64, buffer: usize) -> AuthStats
 /// splits; returns both for further checks.
 pub fn check(path: &Path) -> (AuthStats, Oracle) {
     let name = path.display();
-    let data = std::fs::read(&path).expect("read test data");
+    let data = std::fs::read(path).expect("read test data");
     let want = oracle(&data);
     let got = scan(path, 1, 1 << 30, 1 << 20);
 

@@ -2,4 +2,5 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod access_oracle;
 pub mod auth_oracle;
