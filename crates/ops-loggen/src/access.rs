@@ -147,8 +147,7 @@ impl AccessGen {
             (Quirks::NUL_BYTES, Quirk::Nul),
         ]
         .into_iter()
-        .filter(|&(flag, _)| q.contains(flag))
-        .map(|(_, quirk)| quirk)
+        .filter_map(|(flag, quirk)| q.contains(flag).then_some(quirk))
         .collect();
 
         let mut rng = Rng::new(opts.seed());

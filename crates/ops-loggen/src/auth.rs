@@ -164,8 +164,7 @@ impl AuthGen {
             (Quirks::DECOYS, Quirk::Decoy),
         ]
         .into_iter()
-        .filter(|&(flag, _)| q.contains(flag))
-        .map(|(_, quirk)| quirk)
+        .filter_map(|(flag, quirk)| q.contains(flag).then_some(quirk))
         .collect();
 
         let mut rng = Rng::new(opts.seed());

@@ -42,16 +42,22 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 #[inline]
 fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() {
+    parse_u64(b).and_then(|v| u32::try_from(v).ok())
+}
+
+/// Non-empty ASCII digits as a `u64`; `None` on anything else or overflow.
+#[inline]
+pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 20 {
         return None;
     }
-    let mut v: u32 = 0;
+    let mut v: u64 = 0;
     for &c in b {
         let d = c.wrapping_sub(b'0');
         if d > 9 {
             return None;
         }
-        v = v * 10 + u32::from(d);
+        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
     }
     Some(v)
 }

@@ -6,23 +6,9 @@
 mod common;
 
 use common::access_oracle::{check_against_oracle, oracle};
-use ops_loggen::{GenOptions, Kind, Quirks, generate};
+use common::generated;
+use ops_loggen::{Kind, Quirks};
 use ops_logscan::{AccessAnalyzer, AccessStats, Input, LogFormat, ScannerBuilder, TimeRange};
-
-fn generated(seed: u64, quirks: Quirks) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(format!("access-{seed}.log"));
-    let opts = GenOptions::builder(Kind::Access)
-        .size_bytes(1 << 20)
-        .seed(seed)
-        .quirks(quirks)
-        .long_line_bytes(70_000)
-        .build()
-        .expect("options");
-    let file = std::fs::File::create(&path).expect("create");
-    generate(&opts, std::io::BufWriter::new(file)).expect("generate");
-    (dir, path)
-}
 
 fn scan(path: &std::path::Path, threads: usize, chunk: u64, buffer: usize) -> AccessStats {
     ScannerBuilder::new()
@@ -41,7 +27,7 @@ fn scan(path: &std::path::Path, threads: usize, chunk: u64, buffer: usize) -> Ac
 #[test]
 fn quirky_generated_logs_agree_with_the_oracle() {
     for seed in [1, 2, 3] {
-        let (_dir, path) = generated(seed, Quirks::all());
+        let (_dir, path) = generated(Kind::Access, seed, Quirks::all());
         let data = std::fs::read(&path).expect("read");
         assert!(data.contains(&b'\r') && data.contains(&0) && !data.ends_with(b"\n"));
         assert!(std::str::from_utf8(&data).is_err());
@@ -61,7 +47,7 @@ fn quirky_generated_logs_agree_with_the_oracle() {
 
 #[test]
 fn plain_generated_logs_have_no_malformed_lines() {
-    let (_dir, path) = generated(9, Quirks::none());
+    let (_dir, path) = generated(Kind::Access, 9, Quirks::none());
     let data = std::fs::read(&path).expect("read");
     let got = scan(&path, 2, 100_000, 1 << 16);
     check_against_oracle(&got, &oracle(&data, TimeRange::default()));

@@ -6,28 +6,14 @@
 mod common;
 
 use common::auth_oracle::check;
-use ops_loggen::{GenOptions, Kind, Quirks, generate};
+use common::generated;
+use ops_loggen::{Kind, Quirks};
 use ops_logscan::{AuthAnalyzer, Input, ScannerBuilder};
-
-fn generated(seed: u64, quirks: Quirks) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join(format!("auth-{seed}.log"));
-    let opts = GenOptions::builder(Kind::Auth)
-        .size_bytes(1 << 20)
-        .seed(seed)
-        .quirks(quirks)
-        .long_line_bytes(70_000)
-        .build()
-        .expect("options");
-    let file = std::fs::File::create(&path).expect("create");
-    generate(&opts, std::io::BufWriter::new(file)).expect("generate");
-    (dir, path)
-}
 
 #[test]
 fn quirky_generated_logs_agree_with_the_oracle() {
     for seed in [1, 2, 3] {
-        let (_dir, path) = generated(seed, Quirks::all());
+        let (_dir, path) = generated(Kind::Auth, seed, Quirks::all());
         let (got, want) = check(&path);
         // The quirks are really there, and sshd failures were found.
         let data = std::fs::read(&path).expect("read");
@@ -40,14 +26,14 @@ fn quirky_generated_logs_agree_with_the_oracle() {
 
 #[test]
 fn plain_generated_logs_agree_with_the_oracle() {
-    let (_dir, path) = generated(7, Quirks::none());
+    let (_dir, path) = generated(Kind::Auth, 7, Quirks::none());
     let (got, _) = check(&path);
     assert!(got.failed > 1000);
 }
 
 #[test]
 fn oversized_lines_count_the_same_under_any_split() {
-    let (_dir, path) = generated(4, Quirks::all());
+    let (_dir, path) = generated(Kind::Auth, 4, Quirks::all());
     let scan = |threads, chunk, buffer| {
         ScannerBuilder::new()
             .threads(threads)

@@ -1,7 +1,7 @@
 //! One parsed access-log line, borrowed from the line's bytes, and the
 //! small number parsers every format shares.
 
-use crate::time::{parse_clf, parse_iso8601};
+use crate::time::{parse_clf, parse_iso8601, parse_u64};
 
 /// How a timestamp is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -200,23 +200,6 @@ pub(crate) fn parse_bytes_field(b: &[u8]) -> Result<Option<u64>, ()> {
         return Ok(None);
     }
     parse_u64(b).map(Some).ok_or(())
-}
-
-/// Non-empty ASCII digits as a `u64`; `None` on anything else or overflow.
-#[inline]
-pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in b {
-        let d = c.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
-    }
-    Some(v)
 }
 
 /// Seconds such as `0.123`, `12`, `1.5e-3`, as whole microseconds

@@ -6,7 +6,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::time::{civil_from_days, days_from_civil, month_from_abbrev, parse_iso8601};
+use crate::time::{civil_from_days, days_from_civil, month_from_abbrev, parse_iso8601, parse_u64};
 
 /// One sshd authentication event, borrowed from its line.
 ///
@@ -340,18 +340,7 @@ fn parse_repeated(rest: &[u8]) -> Message<'_> {
 
 /// A repeat count: 1 or more, without overflow.
 fn parse_count(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        let d = d.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
-        }
-        n = n.checked_mul(10)?.checked_add(u64::from(d))?;
-    }
-    (n > 0).then_some(n)
+    parse_u64(digits).filter(|&n| n > 0)
 }
 
 /// `USER from IP[ port PORT[ REST]]`, after `Invalid user `.
