@@ -258,3 +258,40 @@ fn demo_runs_on_generated_data() {
     assert!(stdout.contains("== logscan access"), "{stdout}");
     assert_eq!(stdout.matches("GB/s").count(), 2);
 }
+
+/// Peak resident memory of a running process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[test]
+fn memory_stays_bounded_on_an_endless_stdin_stream() {
+    const LINE: &[u8] = b"203.0.113.9 - - [20/Nov/2026:10:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"curl/8.5\"\n";
+    const STREAM: usize = 192 << 20;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logscan"))
+        .args(["access", "--json", "-"])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn logscan");
+    let pid = child.id();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let block: Vec<u8> = LINE.repeat((1 << 20) / LINE.len());
+    let mut written = 0;
+    while written < STREAM {
+        stdin.write_all(&block).expect("write");
+        written += block.len();
+    }
+    // The process is still alive, waiting for more input: its peak so far
+    // covers reading and parsing the whole stream.
+    let peak = peak_rss_kib(pid).expect("read /proc status");
+    drop(stdin);
+    let v = json(&child.wait_with_output().expect("wait"));
+    assert_eq!(v["lines"], (written / LINE.len()) as u64);
+    assert_eq!(v["top_ips"][0]["count"], v["lines"]);
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB after {written} bytes of stdin");
+}
