@@ -143,6 +143,17 @@ struct Ctx {
     root: PathBuf,
     out_dir: PathBuf,
     runs: usize,
+    /// `PATH` for the commands: logscan's directory first.
+    path: OsString,
+}
+
+impl Ctx {
+    fn env(&self) -> measure::Env<'_> {
+        measure::Env {
+            dir: &self.root,
+            path: &self.path,
+        }
+    }
 }
 
 /// Runs the whole suite; `Ok(false)` when an answer is wrong or a command
@@ -186,19 +197,29 @@ fn execute(args: &Args) -> Result<bool, String> {
         None
     };
 
+    let mut dirs: Vec<PathBuf> = logscan
+        .parent()
+        .map(Path::to_path_buf)
+        .into_iter()
+        .collect();
+    dirs.extend(
+        std::env::var_os("PATH").map_or_else(Vec::new, |p| std::env::split_paths(&p).collect()),
+    );
+    let path = std::env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
     let ctx = Ctx {
         root: root.clone(),
         out_dir,
         runs: args.runs,
+        path,
     };
-    let ls = display_path(&root, &logscan);
+    let ls = "logscan";
     let mut sections = vec![
-        auth_section(&ctx, &ls, &auth)?,
-        access_section(&ctx, &ls, &access, &slice)?,
+        auth_section(&ctx, ls, &auth)?,
+        access_section(&ctx, ls, &access, &slice)?,
     ];
     sections.push(scale_section(
         &ctx,
-        &ls,
+        ls,
         &access,
         big.as_deref(),
         gz.as_deref(),
@@ -393,7 +414,7 @@ fn measure_row(
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let out = ctx.out_dir.join(format!("{slug}.out"));
-    if let Err(e) = measure::run_for_answer(&spec.command, &ctx.root, &out) {
+    if let Err(e) = measure::run_for_answer(&spec.command, ctx.env(), &out) {
         row.verdict = Verdict::Failed(e);
         return (row, None);
     }
@@ -408,7 +429,7 @@ fn measure_row(
     let time_file = ctx.out_dir.join(format!("{slug}.time"));
     let mut samples = Vec::with_capacity(ctx.runs);
     for _ in 0..ctx.runs {
-        match measure::run_timed(&spec.command, &ctx.root, &time_file) {
+        match measure::run_timed(&spec.command, ctx.env(), &time_file) {
             Ok(s) => samples.push(s),
             Err(e) => {
                 row.verdict = Verdict::Failed(e);
@@ -584,7 +605,7 @@ fn access_section(ctx: &Ctx, ls: &str, log: &Path, slice: &Path) -> Result<Secti
     let slice_want = ctx.out_dir.join("logscan-slice.json");
     measure::run_for_answer(
         &format!("{ls} access --json --top 10 {s}"),
-        &ctx.root,
+        ctx.env(),
         &slice_want,
     )?;
     let slice_want = fs::read_to_string(&slice_want)
@@ -802,11 +823,15 @@ fn write_docs(
         ("goaccess", version("goaccess", &["--version"])),
         ("gzip", version("gzip", &["--version"])),
         ("coreutils", version("sort", &["--version"])),
-        ("GNU time", version("/usr/bin/time", &["--version"])),
+        // GNU time 1.9 in Debian prints "UNKNOWN" for --version.
+        (
+            "GNU time",
+            version("dpkg-query", &["-W", "-f=${Version}", "time"]),
+        ),
     ];
     let mut invocation = String::from("cargo xtask bench");
     if args.size != 1 << 30 {
-        invocation.push_str(&format!(" --size {}", args.size));
+        invocation.push_str(&format!(" --size {}", human_size(args.size)));
     }
     if args.runs != DEFAULT_RUNS {
         invocation.push_str(&format!(" --runs {}", args.runs));
@@ -852,6 +877,21 @@ fn write_docs(
     fs::write(&path, md).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// `1GiB`, `4GiB`, `50MB` or a byte count: as `--size` accepts it.
+fn human_size(bytes: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    const MIB: u64 = 1 << 20;
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{}GiB", bytes / GIB)
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{}MiB", bytes / MIB)
+    } else if bytes >= 1_000_000 && bytes.is_multiple_of(1_000_000) {
+        format!("{}MB", bytes / 1_000_000)
+    } else {
+        bytes.to_string()
+    }
+}
+
 const METHOD: &str = "
 ## Method
 
@@ -884,7 +924,9 @@ const METHOD: &str = "
   answer (doubled for the file read twice). A wrong answer marks the row
   WRONG and the command exits 1. Floors (`wc -l`, `rg -c`, `gzip -dc`) are
   not checked.
-- The peer scripts are in `benches/peers/`; the commands are in the tables.
+- `logscan` is `target/release/logscan` (under `CARGO_TARGET_DIR` when set),
+  built by the command first and put at the front of `PATH`. The peer
+  scripts are in `benches/peers/`; every command is in the tables.
 ";
 
 const PEER_NOTES: &str = "
@@ -966,6 +1008,15 @@ mod tests {
             slice.ok().and_then(Result::ok).as_deref(),
             Some("aaaa\nbbbb\n")
         );
+    }
+
+    #[test]
+    fn sizes_are_written_as_typed() {
+        assert_eq!(human_size(1 << 30), "1GiB");
+        assert_eq!(human_size(4 << 30), "4GiB");
+        assert_eq!(human_size(3 << 20), "3MiB");
+        assert_eq!(human_size(50_000_000), "50MB");
+        assert_eq!(human_size(1234), "1234");
     }
 
     #[test]

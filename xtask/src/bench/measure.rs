@@ -5,6 +5,7 @@
 //! `bash -c` tree (CPU time summed over every process of a pipeline, peak
 //! RSS of the largest one).
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -84,21 +85,37 @@ pub(crate) fn summarize(samples: &[Sample]) -> Option<Stats> {
     })
 }
 
-/// `bash -o pipefail -c PIPELINE` in the C locale, from `dir`.
-fn shell(pipeline: &str, dir: &Path) -> Command {
+/// Where and how every pipeline runs: from `dir`, in the C locale, with
+/// `PATH` (which starts with logscan's directory, so that the commands
+/// shown say `logscan`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) dir: &'a Path,
+    pub(crate) path: &'a OsStr,
+}
+
+impl Env<'_> {
+    fn apply(&self, cmd: &mut Command) {
+        cmd.current_dir(self.dir)
+            .env("LC_ALL", "C")
+            .env("PATH", self.path);
+    }
+}
+
+/// `bash -o pipefail -c PIPELINE`.
+fn shell(pipeline: &str, env: Env<'_>) -> Command {
     let mut cmd = Command::new("bash");
-    cmd.args(["-o", "pipefail", "-c", pipeline])
-        .current_dir(dir)
-        .env("LC_ALL", "C");
+    cmd.args(["-o", "pipefail", "-c", pipeline]);
+    env.apply(&mut cmd);
     cmd
 }
 
 /// Runs the pipeline once, untimed, its stdout into `out` (the answer that is
 /// checked; this is also the warm-up run that fills the page cache).
-pub(crate) fn run_for_answer(pipeline: &str, dir: &Path, out: &Path) -> Result<(), String> {
+pub(crate) fn run_for_answer(pipeline: &str, env: Env<'_>, out: &Path) -> Result<(), String> {
     let file =
         fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let output = shell(pipeline, dir)
+    let output = shell(pipeline, env)
         .stdout(file)
         .stderr(Stdio::piped())
         .output()
@@ -115,7 +132,7 @@ pub(crate) fn run_for_answer(pipeline: &str, dir: &Path, out: &Path) -> Result<(
 }
 
 /// Runs the pipeline once under GNU time with its stdout to /dev/null.
-pub(crate) fn run_timed(pipeline: &str, dir: &Path, time_file: &Path) -> Result<Sample, String> {
+pub(crate) fn run_timed(pipeline: &str, env: Env<'_>, time_file: &Path) -> Result<Sample, String> {
     let mut cmd = Command::new("/usr/bin/time");
     cmd.arg("-f")
         .arg(TIME_FORMAT)
@@ -123,10 +140,9 @@ pub(crate) fn run_timed(pipeline: &str, dir: &Path, time_file: &Path) -> Result<
         .arg(time_file)
         .args(["bash", "-o", "pipefail", "-c"])
         .arg(format!("{pipeline} > /dev/null"))
-        .current_dir(dir)
-        .env("LC_ALL", "C")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
+    env.apply(&mut cmd);
     let output = cmd
         .output()
         .map_err(|e| format!("cannot run /usr/bin/time for `{pipeline}`: {e}"))?;
