@@ -173,7 +173,9 @@ fn escape_xml(s: &str) -> String {
 }
 
 /// A horizontal bar chart of throughput, one panel per section, one bar per
-/// measured row; the baseline (logscan) bar is highlighted.
+/// measured tool; the baseline (logscan) bar is highlighted. Unchecked rows
+/// (the `wc -l` floors) are left out: they solve no task, and at several
+/// GB/s they would shrink every other bar to a sliver.
 pub(crate) fn svg(sections: &[Section]) -> String {
     const WIDTH: f64 = 760.0;
     const LABEL: f64 = 190.0;
@@ -186,7 +188,7 @@ pub(crate) fn svg(sections: &[Section]) -> String {
             let rows = s
                 .rows
                 .iter()
-                .filter(|r| r.throughput_gbps().is_some())
+                .filter(|r| r.throughput_gbps().is_some() && r.verdict != Verdict::Unchecked)
                 .collect();
             (s, rows)
         })
@@ -209,9 +211,9 @@ pub(crate) fn svg(sections: &[Section]) -> String {
     for (section, rows) in &panels {
         let _ = writeln!(
             out,
-            r#"<text x="8" y="{:.1}" font-size="15" font-weight="bold">{} (GB/s, higher is better)</text>"#,
+            r#"<text x="8" y="{:.1}" font-size="15" font-weight="bold">{}: GB/s, higher is better</text>"#,
             y + 20.0,
-            escape_xml(&section.title)
+            escape_xml(section.title.split(", ").next().unwrap_or_default())
         );
         y += TITLE;
         let max = rows
@@ -276,11 +278,12 @@ mod tests {
 
     fn section() -> Section {
         Section {
-            title: "Task <1>".to_owned(),
+            title: "Task <1>, 2 GB".to_owned(),
             rows: vec![
                 row("logscan", Some(1.0), true, Verdict::Ok),
                 row("py | sort", Some(20.0), false, Verdict::Wrong("x".into())),
                 row("goaccess", None, false, Verdict::Missing("goaccess".into())),
+                row("wc -l", Some(0.5), false, Verdict::Unchecked),
             ],
         }
     }
@@ -289,7 +292,7 @@ mod tests {
     fn table_has_ratios_and_verdicts() {
         let t = table(&section());
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines.len(), 5, "{t}");
+        assert_eq!(lines.len(), 6, "{t}");
         assert!(lines[0].starts_with("| tool "), "{t}");
         assert!(lines[1].contains("---:"), "{t}");
         // 2 GB in 1 s, ratio 1; 2 GB in 20 s is 0.1 GB/s, ratio 20.
@@ -325,9 +328,9 @@ mod tests {
         assert!(s.starts_with("<svg") && s.ends_with("</svg>\n"));
         assert_eq!(s.matches(r#"class="bar""#).count(), 2, "{s}");
         assert!(s.contains(">logscan</text>") && s.contains(">py | sort</text>"));
-        assert!(!s.contains(">goaccess</text>"));
+        assert!(!s.contains(">goaccess</text>") && !s.contains(">wc -l</text>"));
         assert_eq!(s.matches("#d9480f").count(), 1, "one highlighted bar");
-        assert!(s.contains("Task &lt;1&gt;"));
+        assert!(s.contains(">Task &lt;1&gt;: GB/s"), "{s}");
         // The fastest bar gets the full width.
         assert!(s.contains(r#"width="470.0""#), "{s}");
     }
