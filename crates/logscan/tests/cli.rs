@@ -293,5 +293,8 @@ fn memory_stays_bounded_on_an_endless_stdin_stream() {
     let v = json(&child.wait_with_output().expect("wait"));
     assert_eq!(v["lines"], (written / LINE.len()) as u64);
     assert_eq!(v["top_ips"][0]["count"], v["lines"]);
-    assert!(peak < 64 * 1024, "peak RSS {peak} KiB after {written} bytes of stdin");
+    assert!(
+        peak < 64 * 1024,
+        "peak RSS {peak} KiB after {written} bytes of stdin"
+    );
 }
