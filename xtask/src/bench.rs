@@ -160,6 +160,7 @@ impl Ctx {
 /// failed.
 fn execute(args: &Args) -> Result<bool, String> {
     let root = crate::ci::workspace_root();
+    let load_at_start = load_average();
     for needed in ["bash", "/usr/bin/time"] {
         if !installed(needed) {
             return Err(format!(
@@ -242,7 +243,8 @@ fn execute(args: &Args) -> Result<bool, String> {
     } else if !all_right {
         eprintln!("\nxtask bench: a wrong or failed row; docs/benchmarks.md left as it is");
     } else {
-        write_docs(&root, args, &sections, &logscan)?;
+        let load = [load_at_start, load_average()];
+        write_docs(&root, args, &sections, &logscan, &load)?;
         eprintln!("\nxtask bench: wrote docs/benchmarks.md and docs/bench-throughput.svg");
     }
     Ok(all_right)
@@ -794,6 +796,7 @@ fn write_docs(
     args: &Args,
     sections: &[Section],
     logscan: &Path,
+    load: &[String; 2],
 ) -> Result<(), String> {
     let docs = root.join("docs");
     let svg_path = docs.join("bench-throughput.svg");
@@ -857,6 +860,12 @@ fn write_docs(
         mem_kib as f64 / 1024.0 / 1024.0
     ));
     md.push_str(&format!("- Kernel: Linux {kernel}\n"));
+    md.push_str(&format!(
+        "- Load average (1, 5, 15 min) at the start / end of the run: {} / {} \
+         (above 0, other processes shared the cores and wall times are inflated; \
+         the CPU column is then the steadier figure)\n",
+        load[0], load[1]
+    ));
     for (name, v) in &tools {
         md.push_str(&format!("- {name}: {v}\n"));
     }
@@ -875,6 +884,13 @@ fn write_docs(
     md.push_str(PEER_NOTES);
     let path = docs.join("benchmarks.md");
     fs::write(&path, md).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The first three fields of /proc/loadavg.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// `1GiB`, `4GiB`, `50MB` or a byte count: as `--size` accepts it.
@@ -937,6 +953,8 @@ const PEER_NOTES: &str = "
   matches `1.2.3.16`, where POSIX requires the longest match (gawk gives
   `1.2.3.164`). The mawk one-liner therefore uses `[0-9]+` for each octet,
   which gives the same set on these logs (the answer check confirms it).
+- ripgrep memory-maps a single large file, so its peak RSS counts the
+  mapped pages of the log (shared with the page cache), not heap.
 - The awk one-liners split on runs of blanks and Python on single spaces;
   both give the client and status fields of a combined line.
 ";
