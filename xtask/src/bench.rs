@@ -862,8 +862,9 @@ fn write_docs(
     md.push_str(&format!("- Kernel: Linux {kernel}\n"));
     md.push_str(&format!(
         "- Load average (1, 5, 15 min) at the start / end of the run: {} / {} \
-         (above 0, other processes shared the cores and wall times are inflated; \
-         the CPU column is then the steadier figure)\n",
+         (the first is taken before any tool runs: well above 0, other processes \
+         shared the cores, wall times are inflated and the CPU column is the \
+         steadier figure)\n",
         load[0], load[1]
     ));
     for (name, v) in &tools {
