@@ -15,6 +15,7 @@ Runs, from the workspace root:
   cargo test --workspace                       (the README's test command)
   RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps
   cargo fuzz run TARGET -- -max_total_time=N   (every target of every crates/*/fuzz)
+  cargo xtask bench --quick                    (the benchmark harness on 50 MB, so it never rots)
 
   --fuzz-seconds N   seconds per fuzz target (default 15)
   --no-fuzz          skip fuzzing (it needs cargo-fuzz: cargo install cargo-fuzz)
@@ -71,6 +72,9 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             }
         }
     }
+    // Last: it needs the peers (rg, mawk, gawk, goaccess, time, python3),
+    // which .ci/run installs, and skips any that are missing.
+    steps.push(step(&root, "cargo", &["xtask", "bench", "--quick"]));
     for (name, mut cmd) in steps {
         println!("\n== {name} ==");
         let started = Instant::now();

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+mod bench;
 mod ci;
 mod gen_logs;
 
@@ -14,6 +15,7 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [args...]
 
 commands:
+  bench      time logscan against its peers on generated logs (see `cargo xtask bench --help`)
   ci         every check of .ci/run: fmt, clippy, tests, docs, fuzzing
   gen-logs   generate a synthetic auth or access log (see `cargo xtask gen-logs --help`)
 ";
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     };
     let rest: Vec<OsString> = args.collect();
     match command.to_str() {
+        Some("bench") => bench::run(rest),
         Some("ci") => ci::run(rest),
         Some("gen-logs") => gen_logs::run(rest),
         Some("-h" | "--help" | "help") => {
