@@ -21,6 +21,14 @@ use crate::LineSamples;
 /// the program.
 const NEEDLE: &[u8] = b" sshd";
 
+/// After this many hits in a segment, the search gives way to the
+/// line-by-line scan if hits came more often than every
+/// `DENSE_BYTES_PER_HIT` bytes. On generated and real auth logs, where more
+/// than half the lines are sshd lines, the line-by-line scan is about 10%
+/// faster; on logs where sshd lines are rare the search skips most bytes.
+const DENSE_HITS: usize = 8;
+const DENSE_BYTES_PER_HIT: usize = 400;
+
 /// A searcher for [`NEEDLE`], built once per analyzer.
 #[derive(Debug, Clone)]
 pub(super) struct SshdFinder(Finder<'static>);
@@ -84,8 +92,17 @@ impl AuthAnalyzer {
         // Newlines before `counted`, counted only when a sample needs them.
         let (mut counted, mut counted_lines) = (0, 0);
         let mut pos = 0;
+        let mut hits = 0usize;
         while let Some(i) = self.finder.0.find(&seg[pos..]) {
             let hit = pos + i;
+            hits += 1;
+            if hits > DENSE_HITS && hit < hits * DENSE_BYTES_PER_HIT {
+                // Most lines are sshd lines: a search per line costs more
+                // than splitting every line. `pos` starts a line.
+                stats.totals.lines += count_newlines(&seg[..pos]);
+                self.scan_block_by_line(&seg[pos..], usize::MAX, stats);
+                return;
+            }
             // `pos` is the start of a line, so the line of the hit starts in
             // `pos..=hit`.
             let start = memchr::memrchr(b'\n', &seg[pos..hit]).map_or(pos, |j| pos + j + 1);
