@@ -1,48 +1,98 @@
-//! Throughput of the sshd auth-log analyzer on a sample built from the real
-//! `testdata/auth.log`, repeated to a few MiB.
+//! Throughput of the sshd auth-log analyzer, in bytes/s: the block-level
+//! fast path (`scan_block`) against the line-by-line reference
+//! (`scan_block_by_line`), on the real `testdata/auth.log` repeated and on
+//! generated logs (the mix `cargo xtask gen-logs --kind auth` writes).
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use ops_loggen::{GenOptions, Kind, generate};
 use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats, ScannerBuilder, parse_auth_line};
 
 const AUTH_LOG: &[u8] = include_bytes!("../testdata/auth.log");
 
 /// About 8 MiB of whole copies of `auth.log`.
-fn sample() -> Vec<u8> {
+fn real() -> Vec<u8> {
     let copies = (8 << 20) / AUTH_LOG.len() + 1;
     AUTH_LOG.repeat(copies)
 }
 
+/// About 8 MiB of generated auth log.
+fn generated() -> Vec<u8> {
+    let mut out = Vec::new();
+    let opts = GenOptions::builder(Kind::Auth)
+        .size_bytes(8 << 20)
+        .seed(1)
+        .build();
+    if let Ok(opts) = opts
+        && generate(&opts, &mut out).is_ok()
+    {
+        return out;
+    }
+    real()
+}
+
+/// Scans `data` in blocks of whole lines of about 1 MiB, as the scanner
+/// hands them out.
+fn in_blocks(data: &[u8], mut scan: impl FnMut(&[u8])) {
+    let mut rest = data;
+    while !rest.is_empty() {
+        let cut = rest.len().min(1 << 20);
+        let cut = memchr::memrchr(b'\n', &rest[..cut]).map_or(rest.len(), |i| i + 1);
+        scan(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+}
+
 fn bench_auth(c: &mut Criterion) {
-    let data = sample();
-    let mut g = c.benchmark_group("auth");
-    g.throughput(Throughput::Bytes(data.len() as u64));
-    g.sample_size(20);
-
     let analyzer = AuthAnalyzer::new();
-    g.bench_function("scan_block", |b| {
-        b.iter(|| {
-            let mut stats = AuthStats::default();
-            analyzer.scan_block(black_box(&data), 1 << 20, &mut stats);
-            stats
-        })
-    });
-
-    g.bench_function("parse_auth_line", |b| {
-        b.iter(|| {
-            let mut events = 0u64;
-            for line in black_box(&data).split(|&b| b == b'\n') {
-                events += u64::from(parse_auth_line(line).is_some());
-            }
-            events
-        })
-    });
-
-    if let Ok(scanner) = ScannerBuilder::new().threads(1).build() {
-        g.bench_function("scanner_1_thread", |b| {
-            b.iter(|| scanner.scan_bytes(&analyzer, black_box(&data)))
+    let max_line = 1 << 20;
+    let mut g = c.benchmark_group("auth");
+    g.sample_size(20);
+    for (name, data) in [("generated", generated()), ("real", real())] {
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.bench_with_input(BenchmarkId::new("scan_block", name), &data, |b, data| {
+            b.iter(|| {
+                let mut stats = AuthStats::default();
+                in_blocks(black_box(data), |blk| {
+                    analyzer.scan_block(blk, max_line, &mut stats)
+                });
+                stats
+            })
         });
+        g.bench_with_input(
+            BenchmarkId::new("scan_block_by_line", name),
+            &data,
+            |b, data| {
+                b.iter(|| {
+                    let mut stats = AuthStats::default();
+                    in_blocks(black_box(data), |blk| {
+                        analyzer.scan_block_by_line(blk, max_line, &mut stats)
+                    });
+                    stats
+                })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("parse_auth_line", name),
+            &data,
+            |b, data| {
+                b.iter(|| {
+                    let mut events = 0u64;
+                    for line in black_box(data).split(|&b| b == b'\n') {
+                        events += u64::from(parse_auth_line(line).is_some());
+                    }
+                    events
+                })
+            },
+        );
+        if let Ok(scanner) = ScannerBuilder::new().threads(1).build() {
+            g.bench_with_input(
+                BenchmarkId::new("scanner_1_thread", name),
+                &data,
+                |b, data| b.iter(|| scanner.scan_bytes(&analyzer, black_box(data))),
+            );
+        }
     }
     g.finish();
 }

@@ -13,8 +13,10 @@ use crate::{Analyzer, Error, Line, TimeRange, for_each_line};
 pub use self::parse::{AuthEvent, AuthKind, ClassicTime, LogTime, parse_auth_line};
 pub use self::report::{AuthReport, AuthStats, FailedIp, FailedUser};
 
+use self::block::SshdFinder;
 use self::parse::{Message, parse_header, parse_message};
 
+mod block;
 mod parse;
 mod report;
 
@@ -68,6 +70,7 @@ mod report;
 pub struct AuthAnalyzer {
     range: TimeRange,
     year: i32,
+    finder: SshdFinder,
 }
 
 /// Configures an [`AuthAnalyzer`].
@@ -122,6 +125,7 @@ impl AuthAnalyzerBuilder {
         Ok(AuthAnalyzer {
             range: self.range,
             year,
+            finder: SshdFinder::new(),
         })
     }
 }
@@ -148,6 +152,7 @@ impl AuthAnalyzer {
         AuthAnalyzer {
             range: TimeRange::default(),
             year: current_year(),
+            finder: SshdFinder::new(),
         }
     }
 
@@ -166,18 +171,36 @@ impl AuthAnalyzer {
         self.year
     }
 
-    /// Counts one line (without its terminator), already counted in
-    /// `stats.totals.lines`.
+    /// Scans `block` line by line: the straightforward reference that
+    /// [`scan_block`](Analyzer::scan_block) must agree with exactly, kept
+    /// for tests and benchmarks. `scan_block` is faster: it searches the
+    /// block for sshd lines and parses only those.
+    pub fn scan_block_by_line(&self, block: &[u8], max_line: usize, stats: &mut AuthStats) {
+        for_each_line(block, max_line, |line| {
+            stats.totals.lines += 1;
+            match line {
+                Line::Text(text) => {
+                    if self.scan_line(text, stats) == Outcome::Malformed {
+                        stats.malformed_lines.push(stats.totals.lines);
+                    }
+                }
+                Line::Oversized => stats.totals.oversized += 1,
+            }
+        });
+    }
+
+    /// Counts one line (without its terminator) in everything but
+    /// `totals` and the malformed-line samples, which need its line number.
     #[inline]
-    fn scan_line(&self, line: &[u8], stats: &mut AuthStats) {
+    fn scan_line(&self, line: &[u8], stats: &mut AuthStats) -> Outcome {
         let Some(header) = parse_header(line) else {
-            return;
+            return Outcome::Counted;
         };
         if !self.range.is_unbounded() {
             let t = header.timestamp.to_unix(self.year);
             if !t.is_some_and(|t| self.range.contains(t)) {
                 stats.filtered += 1;
-                return;
+                return Outcome::Counted;
             }
         }
         stats.sshd_lines += 1;
@@ -185,24 +208,28 @@ impl AuthAnalyzer {
             Message::Event(e) => stats.record(&e),
             Message::Malformed => {
                 stats.malformed += 1;
-                stats.malformed_lines.push(stats.totals.lines);
+                return Outcome::Malformed;
             }
             Message::Other => {}
         }
+        Outcome::Counted
     }
+}
+
+/// What [`AuthAnalyzer::scan_line`] leaves to its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Nothing.
+    Counted,
+    /// A malformed sshd line, whose line number may be sampled.
+    Malformed,
 }
 
 impl Analyzer for AuthAnalyzer {
     type Stats = AuthStats;
 
     fn scan_block(&self, block: &[u8], max_line: usize, stats: &mut AuthStats) {
-        for_each_line(block, max_line, |line| {
-            stats.totals.lines += 1;
-            match line {
-                Line::Text(text) => self.scan_line(text, stats),
-                Line::Oversized => stats.totals.oversized += 1,
-            }
-        });
+        self.scan_block_fast(block, max_line, stats);
     }
 }
 

@@ -4,7 +4,7 @@
 //! no UTF-8 validation beyond the few bytes of an IP address. Each step is a
 //! small function so that a later block-level fast path can reuse them.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
 
 use crate::time::{civil_from_days, days_from_civil, month_from_abbrev, parse_iso8601, parse_u64};
 
@@ -422,19 +422,56 @@ fn address_then_port(tail: &[u8], port: Port) -> Option<&[u8]> {
 
 /// Whether `b` is an IPv4 or IPv6 address, as the standard library reads
 /// them.
+#[inline]
 fn is_ip(b: &[u8]) -> bool {
-    // The longest IPv6 text, `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`,
-    // has 45 bytes: longer tokens are not worth validating.
-    if b.is_empty() || b.len() > 45 {
+    if b.is_empty() || b.len() > MAX_IP_LEN {
         return false;
     }
-    let Ok(s) = std::str::from_utf8(b) else {
-        return false;
-    };
-    if b.contains(&b':') {
-        s.parse::<Ipv6Addr>().is_ok()
-    } else {
-        s.parse::<Ipv4Addr>().is_ok()
+    // A text holding `:` is never IPv4, so the common case, IPv4, is
+    // checked first, without looking for one.
+    is_ipv4(b)
+        || (b.contains(&b':')
+            && std::str::from_utf8(b).is_ok_and(|s| s.parse::<Ipv6Addr>().is_ok()))
+}
+
+/// The length of the longest address text,
+/// `ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255`: longer tokens are not
+/// worth validating.
+const MAX_IP_LEN: usize = 45;
+
+/// Whether `b` is an IPv4 address exactly as `Ipv4Addr::from_str` accepts
+/// it: four decimal octets of 1 to 3 ASCII digits, each at most 255,
+/// separated by dots, with no leading zero (`0` is fine, `01` is not).
+///
+/// The standard parser, behind a UTF-8 check, was a fifth of the cost of a
+/// failure line; this one reads each byte once.
+#[inline]
+pub(crate) fn is_ipv4(b: &[u8]) -> bool {
+    let mut octets = 0;
+    let mut i = 0;
+    loop {
+        let start = i;
+        let mut value = 0u32;
+        while i < b.len() && i - start < 4 {
+            let d = b[i].wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            value = value * 10 + u32::from(d);
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || digits > 3 || value > 255 || (digits > 1 && b[start] == b'0') {
+            return false;
+        }
+        octets += 1;
+        if octets == 4 {
+            return i == b.len();
+        }
+        if b.get(i) != Some(&b'.') {
+            return false;
+        }
+        i += 1;
     }
 }
 
@@ -813,6 +850,70 @@ mod tests {
         let mut l = line("Failed password for root from 1.2.3.");
         l.extend_from_slice(b"\xff port 22");
         assert_eq!(failed(&l), None);
+    }
+
+    #[test]
+    fn ipv4_is_read_as_std_reads_it() {
+        let std_ok = |b: &[u8]| {
+            std::str::from_utf8(b).is_ok_and(|s| s.parse::<std::net::Ipv4Addr>().is_ok())
+        };
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "1.2.3.4",
+            "10.0.0.1",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3.4",
+            "1..2.3",
+            "01.2.3.4",
+            "1.2.3.00",
+            "1.2.3.0",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.-4",
+            "1.2.3.1234",
+            "0001.2.3.4",
+            "1.2.3.4.5",
+            "",
+            "1",
+            "1.",
+            "999.1.1.1",
+            "249.250.251.252",
+            "25a.1.1.1",
+            "1.2.3.\u{e9}",
+        ] {
+            assert_eq!(is_ipv4(s.as_bytes()), std_ok(s.as_bytes()), "{s:?}");
+        }
+        // Every string of up to 7 bytes over an alphabet that matters, and
+        // the octet values around the limits.
+        let alphabet = b"0125.9x";
+        let mut buf = Vec::new();
+        for len in 0..=7u32 {
+            for mut n in 0..7usize.pow(len) {
+                buf.clear();
+                for _ in 0..len {
+                    buf.push(alphabet[n % 7]);
+                    n /= 7;
+                }
+                assert_eq!(
+                    is_ipv4(&buf),
+                    std_ok(&buf),
+                    "{:?}",
+                    String::from_utf8_lossy(&buf)
+                );
+            }
+        }
+        for a in (0..1100).step_by(7).chain([255, 256, 1000]) {
+            for form in [
+                format!("{a}.1.1.1"),
+                format!("1.1.1.{a}"),
+                format!("1.1.1.0{a}"),
+            ] {
+                assert_eq!(is_ipv4(form.as_bytes()), std_ok(form.as_bytes()), "{form}");
+            }
+        }
     }
 
     #[test]
