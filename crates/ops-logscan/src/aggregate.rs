@@ -169,6 +169,15 @@ impl KeyCounts {
         self.short.add(key, n);
     }
 
+    /// Starts loading the table slot where a short key's count lives, so
+    /// that the cache miss overlaps the work done before
+    /// [`add_short`](Self::add_short) (parsing the rest of a line): a
+    /// prefetch, without `unsafe`.
+    #[inline]
+    pub(crate) fn touch_short(&self, key: ShortKey) {
+        self.short.touch(key);
+    }
+
     /// The count of `key` (0 when absent).
     pub fn get(&self, key: &[u8]) -> u64 {
         match ShortKey::new(key) {
@@ -321,74 +330,85 @@ impl ShortKey {
 }
 
 /// Counts keyed by [`ShortKey`]s: an open-addressing table with linear
-/// probing over `(hash tag, entry)` slots, and the entries (packed key and
-/// count) in a dense array, in order of first sight, so that the most
-/// frequent keys, seen first, share cache lines.
+/// probing, key and count side by side in each slot, so that a lookup
+/// touches one cache line (the table outgrows the L1 cache, and a scan
+/// looks up a key per line).
 #[derive(Clone, Default)]
 struct ShortCounts {
-    /// A power of two long (or empty): the low 32 bits of the key's hash,
-    /// and the entry's index + 1 (0 for an empty slot).
-    slots: Vec<(u32, u32)>,
+    /// A power of two long (or empty). A slot holds the packed key's bytes
+    /// with bit 7 of the length byte set, so that no key is all zeros: an
+    /// empty slot is.
+    slots: Vec<([u8; 16], u64)>,
     /// `64 - log2(slots.len())`: the hash's top bits pick the slot.
     shift: u32,
     /// Random per table, so that crafted keys cannot all collide.
     seeds: (u64, u64),
-    /// The keys' bytes as packed (so that `iter` can lend them), and counts.
-    entries: Vec<([u8; 16], u64)>,
+    len: usize,
 }
+
+/// Marks a slot as used; above any length.
+const USED: u128 = 0x80 << 120;
 
 impl ShortCounts {
     #[inline]
-    fn hash(&self, key: ShortKey) -> u64 {
+    fn hash(&self, key: u128) -> u64 {
         // A folded multiply of the seeded halves, as foldhash's.
-        let m = u128::from(key.0 as u64 ^ self.seeds.0)
-            * u128::from((key.0 >> 64) as u64 ^ self.seeds.1);
+        let m =
+            u128::from(key as u64 ^ self.seeds.0) * u128::from((key >> 64) as u64 ^ self.seeds.1);
         (m as u64) ^ ((m >> 64) as u64)
     }
 
-    /// The entry of `key`, or the empty slot where it would go.
+    /// The slot of `key` (marked [`USED`]), whether it holds it (`Ok`) or
+    /// is the empty one where it would go (`Err`).
     #[inline]
-    fn find(&self, key: ShortKey, h: u64) -> Result<usize, usize> {
+    fn find(&self, key: u128) -> Result<usize, usize> {
         let mask = self.slots.len() - 1;
-        let mut i = (h >> self.shift) as usize;
+        let mut i = (self.hash(key) >> self.shift) as usize;
         loop {
-            let (tag, entry) = self.slots[i];
-            if entry == 0 {
-                return Err(i);
+            let k = u128::from_le_bytes(self.slots[i].0);
+            if k == key {
+                return Ok(i);
             }
-            if tag == h as u32 {
-                let e = entry as usize - 1;
-                if u128::from_le_bytes(self.entries[e].0) == key.0 {
-                    return Ok(e);
-                }
+            if k == 0 {
+                return Err(i);
             }
             i = (i + 1) & mask;
         }
     }
 
     #[inline]
-    fn add(&mut self, key: ShortKey, n: u64) {
+    fn touch(&self, key: ShortKey) {
         if !self.slots.is_empty() {
-            let h = self.hash(key);
-            if let Ok(e) = self.find(key, h) {
-                let c = &mut self.entries[e].1;
-                *c = c.saturating_add(n);
-                return;
-            }
+            let i = (self.hash(key.0 | USED) >> self.shift) as usize;
+            // A load whose value is kept: the compiler cannot drop it, and
+            // nothing waits on it.
+            std::hint::black_box(self.slots[i].1);
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, key: ShortKey, n: u64) {
+        let key = key.0 | USED;
+        if !self.slots.is_empty()
+            && let Ok(i) = self.find(key)
+        {
+            let c = &mut self.slots[i].1;
+            *c = c.saturating_add(n);
+            return;
         }
         self.insert(key, n);
     }
 
     #[cold]
-    fn insert(&mut self, key: ShortKey, n: u64) {
+    fn insert(&mut self, key: u128, n: u64) {
         // At most three quarters full, so that probe runs stay short.
-        if (self.entries.len() + 1) * 4 > self.slots.len() * 3 {
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
             self.grow();
         }
-        let h = self.hash(key);
-        let Err(slot) = self.find(key, h) else { return };
-        self.entries.push((key.0.to_le_bytes(), n));
-        self.slots[slot] = (h as u32, self.entries.len() as u32);
+        if let Err(i) = self.find(key) {
+            self.slots[i] = (key.to_le_bytes(), n);
+            self.len += 1;
+        }
     }
 
     fn grow(&mut self) {
@@ -397,16 +417,15 @@ impl ShortCounts {
             self.seeds = (s.hash_one(1u64), s.hash_one(2u64));
         }
         let len = (self.slots.len() * 2).max(64);
+        let old = std::mem::replace(&mut self.slots, vec![([0; 16], 0); len]);
         self.shift = 64 - len.trailing_zeros();
-        self.slots = vec![(0, 0); len];
-        let mask = len - 1;
-        for e in 0..self.entries.len() {
-            let h = self.hash(ShortKey(u128::from_le_bytes(self.entries[e].0)));
-            let mut i = (h >> self.shift) as usize;
-            while self.slots[i].1 != 0 {
-                i = (i + 1) & mask;
+        for (k, n) in old {
+            let k = u128::from_le_bytes(k);
+            if k != 0
+                && let Err(i) = self.find(k)
+            {
+                self.slots[i] = (k.to_le_bytes(), n);
             }
-            self.slots[i] = (h as u32, e as u32 + 1);
         }
     }
 
@@ -414,37 +433,41 @@ impl ShortCounts {
         if self.slots.is_empty() {
             return 0;
         }
-        self.find(key, self.hash(key))
-            .map_or(0, |e| self.entries[e].1)
+        self.find(key.0 | USED).map_or(0, |i| self.slots[i].1)
     }
 
     fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
+    /// The used slots: key bytes (without the mark) and count.
     fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
-        self.entries
+        self.slots
             .iter()
-            .map(|(k, n)| (&k[..usize::from(k[15])], *n))
+            .filter(|(k, _)| k[15] != 0)
+            .map(|(k, n)| (&k[..usize::from(k[15] & 0x7f)], *n))
     }
 
     fn merge(&mut self, mut other: ShortCounts) {
-        if self.len() < other.len() {
+        if self.len < other.len {
             std::mem::swap(self, &mut other);
         }
-        for (k, n) in other.entries {
-            self.add(ShortKey(u128::from_le_bytes(k)), n);
+        for (k, n) in other.slots {
+            let k = u128::from_le_bytes(k);
+            if k != 0 {
+                self.add(ShortKey(k & !USED), n);
+            }
         }
     }
 }
 
 impl PartialEq for ShortCounts {
     fn eq(&self, other: &Self) -> bool {
-        self.len() == other.len()
-            && self
-                .entries
-                .iter()
-                .all(|(k, n)| other.get(ShortKey(u128::from_le_bytes(*k))) == *n)
+        self.len == other.len
+            && self.slots.iter().all(|(k, n)| {
+                let k = u128::from_le_bytes(*k);
+                k == 0 || other.get(ShortKey(k & !USED)) == *n
+            })
     }
 }
 

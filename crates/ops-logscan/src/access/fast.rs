@@ -85,9 +85,15 @@ fn time_is_clean(t: &[u8; 26]) -> bool {
 /// Parses the line at the start of `s`, which runs on to the end of the
 /// block; `None` when the line is not of the usual shape (whether or not
 /// the reference parser accepts it).
+///
+/// `touch` is called with the client key as soon as it is known, to start
+/// loading what the caller will need for it.
 #[inline]
-pub(super) fn parse(s: &[u8]) -> Option<ClfLine<'_>> {
+pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_>> {
     let (sp, client_key) = token_end(s, 64)?;
+    if let Some(k) = client_key {
+        touch(k);
+    }
     let client = &s[..sp];
     let mut p = sp + 1;
     if s.get(p..p + 4) == Some(b"- - ") {
@@ -180,7 +186,7 @@ mod tests {
     fn usual_line() {
         let mut block = LINE.to_vec();
         block.extend_from_slice(b"\r\nnext\n");
-        let l = parse(&block);
+        let l = parse(&block, |_| {});
         let Some(l) = l else { panic!("not parsed") };
         assert_eq!(l.client, b"83.149.9.216");
         assert_eq!(l.client_key, ShortKey::new(b"83.149.9.216"));
@@ -192,7 +198,7 @@ mod tests {
         for (tail, text_len, end) in [("", 0, 0), ("\n", 0, 0), ("\r", 0, 1), ("\r\nx", 0, 1)] {
             let line = format!(r#"::1 frank x [10/Oct/2000:13:55:36 -0700] "-" 304 -{tail}"#);
             let base = line.len() - tail.len();
-            let l = parse(line.as_bytes());
+            let l = parse(line.as_bytes(), |_| {});
             assert_eq!(
                 l.map(|l| (l.client, l.client_key, l.bytes_sent, l.text_len, l.end)),
                 Some((
@@ -218,7 +224,7 @@ mod tests {
             b"1.2.3.4\n- - [17/May/2015:10:05:03 +0000] \"GET /a\" 200 1",
             b"",
         ] {
-            assert_eq!(parse(bad), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(parse(bad, |_| {}), None, "{}", String::from_utf8_lossy(bad));
         }
     }
 
@@ -350,7 +356,7 @@ mod tests {
 
         #[test]
         fn fast_parse_agrees_with_the_line_parser(block in block()) {
-            if let Some(l) = parse(&block) {
+            if let Some(l) = parse(&block, |_| {}) {
                 let end = memchr::memchr(b'\n', &block).unwrap_or(block.len());
                 prop_assert_eq!(l.end, end);
                 let text = block[..end].strip_suffix(b"\r").unwrap_or(&block[..end]);

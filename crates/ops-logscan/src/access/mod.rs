@@ -180,7 +180,7 @@ impl AccessAnalyzer {
         while pos < block.len() {
             let rest = &block[pos..];
             stats.totals.lines += 1;
-            if let Some(l) = fast::parse(rest) {
+            if let Some(l) = fast::parse(rest, |k| stats.by_ip.touch_short(k)) {
                 pos += l.end + 1;
                 if l.text_len > max_line {
                     stats.totals.oversized += 1;
