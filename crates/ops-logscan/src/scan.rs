@@ -518,7 +518,11 @@ impl Scanner {
         // Inside an oversized line that was already counted: skip to its end.
         let mut skipping = false;
         loop {
-            let n = match r.read(&mut buf[filled..]) {
+            // At most `buffer_size` at a time, not the whole free space
+            // (up to `buffer_size + max_line`): the block just read should
+            // still be in cache when it is parsed.
+            let want = (filled + self.buffer_size).min(buf.len());
+            let n = match r.read(&mut buf[filled..want]) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
