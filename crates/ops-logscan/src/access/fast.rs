@@ -69,10 +69,12 @@ fn token_end(s: &[u8], limit: usize) -> Option<(usize, Option<ShortKey>)> {
     (i > 0 && s[i] == b' ').then(|| (i, ShortKey::new(&s[..i])))
 }
 
-/// Whether any byte of the time is `]` or `\n`: then the reference reads
-/// a different time, or another line.
+/// Whether no byte of the time is `]` or `\n` (else the reference reads
+/// a different time, or another line): [`parse`] leaves this check to its
+/// caller, which need make it only when the time differs from the last
+/// line's.
 #[inline]
-fn time_is_clean(t: &[u8; 26]) -> bool {
+pub(super) fn time_is_clean(t: &[u8; 26]) -> bool {
     let mut a = [0u8; 16];
     let mut b = [0u8; 16];
     a.copy_from_slice(&t[..16]);
@@ -82,9 +84,35 @@ fn time_is_clean(t: &[u8; 26]) -> bool {
         == 0
 }
 
+/// The digits at the start of `v` (8 bytes read little-endian), when
+/// 1 to 7: their count and value, word at a time.
+#[inline]
+fn short_number(v: u64) -> Option<(usize, u64)> {
+    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    // Per byte, non-zero unless an ASCII digit: high nibble 3, low <= 9
+    // (adding 6 carries into the high nibble only above 9; no byte carries
+    // into the next).
+    let bad = ((v & !LOW) ^ 0x3030_3030_3030_3030) | (((v & LOW) + 0x0606_0606_0606_0606) & !LOW);
+    // Bit 7 set in each non-zero byte of `bad`.
+    let high = 0x8080_8080_8080_8080;
+    let nonzero = (((bad & !high) + !high) | bad) & high;
+    let n = (nonzero.trailing_zeros() / 8) as usize;
+    if n == 0 || n == 8 {
+        return None;
+    }
+    // The digits' values, moved up so that the bytes below are leading
+    // zeros; then pairs, quads and the whole summed by multiplication.
+    let d = (v & LOW) << (8 * (8 - n));
+    let d = (d & LOW).wrapping_mul(2561) >> 8;
+    let d = (d & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    let d = (d & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+    Some((n, d))
+}
+
 /// Parses the line at the start of `s`, which runs on to the end of the
 /// block; `None` when the line is not of the usual shape (whether or not
-/// the reference parser accepts it).
+/// the reference parser accepts it). The line is read as the reference
+/// reads it only if [`time_is_clean`] holds for its time.
 ///
 /// `touch` is called with the client key as soon as it is known, to start
 /// loading what the caller will need for it.
@@ -105,7 +133,7 @@ pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_
     }
 
     let time: &[u8; 26] = s.get(p + 1..p + 27)?.try_into().ok()?;
-    if s[p] != b'[' || s.get(p + 27..p + 30) != Some(b"] \"") || !time_is_clean(time) {
+    if s[p] != b'[' || s.get(p + 27..p + 30) != Some(b"] \"") {
         return None;
     }
     p += 30;
@@ -124,9 +152,15 @@ pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_
     let status = parse_status(&st[1..4])?;
     p = q + 6;
 
-    let mut i = p;
-    let mut bytes: u64 = 0;
-    // Twenty digits may overflow: the reference decides.
+    let (mut i, mut bytes) = match s.get(p..p + 8) {
+        Some(chunk) => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            short_number(u64::from_le_bytes(b)).map_or((p, 0), |(n, v)| (p + n, v))
+        }
+        None => (p, 0),
+    };
+    // Longer numbers, or near the block's end: digit by digit. Twenty digits may overflow: the reference decides.
     while i - p < 20
         && let Some(&c) = s.get(i)
     {
@@ -214,6 +248,24 @@ mod tests {
     }
 
     #[test]
+    fn short_numbers() {
+        let n = |b: &[u8; 8]| short_number(u64::from_le_bytes(*b));
+        assert_eq!(n(b"1234567 "), Some((7, 1_234_567)));
+        assert_eq!(n(b"0 \"-\" \"x"), Some((1, 0)));
+        assert_eq!(n(b"203023\r\n"), Some((6, 203_023)));
+        assert_eq!(n(b"09/x\0\0\0\0"), Some((2, 9)));
+        assert_eq!(n(b"12345678"), None);
+        assert_eq!(n(b"-1234567"), None);
+        assert_eq!(n(b":/.@`\x7f\xb0\xb9"), None);
+        for v in [0u64, 1, 9, 10, 99, 1000, 4_294_967, 9_999_999] {
+            let mut b = *b"        ";
+            let t = v.to_string();
+            b[..t.len()].copy_from_slice(t.as_bytes());
+            assert_eq!(n(&b), Some((t.len(), v)));
+        }
+    }
+
+    #[test]
     fn unusual_lines_are_left_to_the_reference() {
         for bad in [
             &br#"1.2.3.4 - - [17/May/2015:10:05:03 +0000] "GET /a\"b HTTP/1.1" 500 5"#[..],
@@ -222,6 +274,7 @@ mod tests {
             b"1.2.3.4 - - [17/May/2015:10:05:03 +0000] \"GET /a\n\" 200 1",
             b"1.2.3.4 - - [17/May/2015:10:05:03 +0000] \"GET /a\" 200 1\r\r\n",
             b"1.2.3.4\n- - [17/May/2015:10:05:03 +0000] \"GET /a\" 200 1",
+            b"1.2.3.4 - - [17/May/2015:10:05:03 +0000 \"GET /a\" 200 1",
             b"",
         ] {
             assert_eq!(parse(bad, |_| {}), None, "{}", String::from_utf8_lossy(bad));
@@ -276,6 +329,9 @@ mod tests {
             2 => Just("0"),
             4 => Just("1234"),
             1 => Just("1844674407370955161"),
+            1 => Just("9876543"),
+            1 => Just("12345678"),
+            1 => Just("000"),
             1 => Just("18446744073709551615"),
             1 => Just("18446744073709551616"),
             1 => Just("-5"),
@@ -356,7 +412,7 @@ mod tests {
 
         #[test]
         fn fast_parse_agrees_with_the_line_parser(block in block()) {
-            if let Some(l) = parse(&block, |_| {}) {
+            if let Some(l) = parse(&block, |_| {}).filter(|l| time_is_clean(l.time)) {
                 let end = memchr::memchr(b'\n', &block).unwrap_or(block.len());
                 prop_assert_eq!(l.end, end);
                 let text = block[..end].strip_suffix(b"\r").unwrap_or(&block[..end]);

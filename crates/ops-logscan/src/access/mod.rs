@@ -180,12 +180,18 @@ impl AccessAnalyzer {
         while pos < block.len() {
             let rest = &block[pos..];
             stats.totals.lines += 1;
-            if let Some(l) = fast::parse(rest, |k| stats.by_ip.touch_short(k)) {
+            // The last line's time was clean; a new one is checked.
+            let fast = fast::parse(rest, |k| stats.by_ip.touch_short(k)).filter(|l| {
+                matches!(runs.clf_time, Some((last, _)) if last == *l.time)
+                    || fast::time_is_clean(l.time)
+            });
+            if let Some(l) = fast {
                 pos += l.end + 1;
                 if l.text_len > max_line {
                     stats.totals.oversized += 1;
                     continue;
                 }
+                let t = runs.clf_seconds(l.time);
                 let mut rec = AccessRecord::with_status(l.status);
                 rec.client = (l.client != b"-").then_some(l.client);
                 rec.request = if l.request == b"-" {
@@ -194,7 +200,6 @@ impl AccessAnalyzer {
                     Request::Line(l.request)
                 };
                 rec.bytes_sent = l.bytes_sent;
-                let t = runs.clf_seconds(l.time);
                 self.record(&rec, t, l.client_key, stats, runs);
             } else {
                 let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
