@@ -1,8 +1,9 @@
 //! Access-log throughput on `testdata/apache_logs`, repeated to a few
-//! megabytes: the parser alone, and whole scans in each format.
+//! megabytes: the parser alone, whole scans in each format, and counting
+//! client addresses.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ops_logscan::{AccessAnalyzer, LogFormat, ScannerBuilder, for_each_line};
+use ops_logscan::{AccessAnalyzer, KeyCounts, LogFormat, ScannerBuilder, for_each_line};
 
 const NGINX_COMBINED: &str = r#"$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent""#;
 
@@ -97,5 +98,39 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Counting client addresses, as a scan does once per line: short keys
+/// (IPv4 and most IPv6 addresses) take the packed table, longer ones the
+/// byte map.
+fn aggregate(c: &mut Criterion) {
+    let data = sample();
+    let mut clients: Vec<Vec<u8>> = Vec::new();
+    for_each_line(&data, usize::MAX, |l| {
+        if let ops_logscan::Line::Text(t) = l
+            && let Some(client) = LogFormat::Combined.parse_line(t).and_then(|r| r.client())
+        {
+            clients.push(client.to_vec());
+        }
+    });
+    let long: Vec<Vec<u8>> = clients
+        .iter()
+        .map(|k| [&b"host-"[..], k, b".example.net"].concat())
+        .collect();
+    let mut g = c.benchmark_group("aggregate");
+    g.throughput(Throughput::Elements(clients.len() as u64));
+    g.sample_size(20);
+    for (name, keys) in [("short-keys", &clients), ("long-keys", &long)] {
+        g.bench_function(format!("key_counts_add/{name}"), |b| {
+            b.iter(|| {
+                let mut counts = KeyCounts::new();
+                for k in keys {
+                    counts.add(k, 1);
+                }
+                counts.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, aggregate);
 criterion_main!(benches);

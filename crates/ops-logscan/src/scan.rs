@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 
 use crate::source::{self, Input, Opened, Stream};
 use crate::{Aggregate, Error};
@@ -94,7 +94,9 @@ impl ScannerBuilder {
 
     /// Threads used to scan regular files (default: available cores).
     /// Several files, and parts of one large file, are scanned in parallel;
-    /// a stream (stdin, a pipe, one gzip file) is read by one thread.
+    /// a stream (stdin, a pipe, one gzip file) is read front to back, and
+    /// when there are at least twice as many threads as work items, by a
+    /// helper thread (decompressing) while another parses.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n);
         self
@@ -413,6 +415,9 @@ impl Scanner {
     ) -> Result<A::Stats, Error> {
         let next = AtomicUsize::new(0);
         let failed = AtomicBool::new(false);
+        // With a core to spare for each, a stream (gzip above all) is read
+        // on a helper thread while its work item's thread parses.
+        let pipeline = self.threads >= 2 * work.len();
         let worker = || {
             let mut done = Vec::new();
             loop {
@@ -421,7 +426,7 @@ impl Scanner {
                 }
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = work.get(i) else { break };
-                let result = self.run_one(analyzer, item, names);
+                let result = self.run_one(analyzer, item, names, pipeline);
                 if result.is_err() {
                     failed.store(true, Ordering::Relaxed);
                 }
@@ -475,6 +480,7 @@ impl Scanner {
         analyzer: &A,
         item: &Work<'_, R>,
         names: &[String],
+        pipeline: bool,
     ) -> Result<A::Stats, Error> {
         let read_err = |input: usize, source| Error::Read {
             path: names.get(input).map_or("<bytes>", String::as_str).into(),
@@ -495,8 +501,12 @@ impl Scanner {
             Work::Stream { input, stream } => {
                 let taken = stream.lock().ok().and_then(|mut s| s.take());
                 if let Some(s) = taken {
-                    self.scan_stream(analyzer, s, &mut stats)
-                        .map_err(|e| read_err(*input, e))?;
+                    if pipeline {
+                        self.scan_stream_pipelined(analyzer, s, &mut stats)
+                    } else {
+                        self.scan_stream(analyzer, s, &mut stats)
+                    }
+                    .map_err(|e| read_err(*input, e))?;
                 }
             }
         }
@@ -507,8 +517,87 @@ impl Scanner {
     fn scan_stream<A: Analyzer>(
         &self,
         analyzer: &A,
-        mut r: impl Read,
+        r: impl Read,
         stats: &mut A::Stats,
+    ) -> io::Result<()> {
+        let max_line = self.max_line;
+        self.cut_blocks(r, |event| {
+            match event {
+                Event::Read(n) => stats.totals_mut().bytes += n as u64,
+                Event::Block(block) => analyzer.scan_block(block, max_line, stats),
+                Event::Oversized => analyzer.oversized_line(stats),
+            }
+            true
+        })
+    }
+
+    /// Reads `r` to its end on a helper thread, which cuts it into blocks
+    /// of whole lines and hands them over a bounded channel to the calling
+    /// thread, which parses them: a gzip stream is then decompressed on one
+    /// core and parsed on another. The blocks are those
+    /// [`scan_stream`](Self::scan_stream) would see, so is the result;
+    /// memory stays bounded by the channel's few blocks in flight.
+    fn scan_stream_pipelined<A: Analyzer>(
+        &self,
+        analyzer: &A,
+        r: impl Read + Send,
+        stats: &mut A::Stats,
+    ) -> io::Result<()> {
+        /// Blocks sent but not yet parsed, besides the one being parsed.
+        const IN_FLIGHT: usize = 2;
+        enum Msg {
+            Block(Vec<u8>),
+            Oversized,
+        }
+        // Each message carries the bytes read since the previous one.
+        let (tx, rx) = mpsc::sync_channel::<(u64, io::Result<Option<Msg>>)>(IN_FLIGHT);
+        // Parsed blocks' buffers go back to the reader.
+        let (back_tx, back_rx) = mpsc::channel::<Vec<u8>>();
+        let max_line = self.max_line;
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut read: u64 = 0;
+                let result = self.cut_blocks(r, |event| {
+                    let msg = match event {
+                        Event::Read(n) => {
+                            read += n as u64;
+                            return true;
+                        }
+                        Event::Block(block) => {
+                            let mut buf = back_rx.try_recv().unwrap_or_default();
+                            buf.clear();
+                            buf.extend_from_slice(block);
+                            Msg::Block(buf)
+                        }
+                        Event::Oversized => Msg::Oversized,
+                    };
+                    // A closed channel: the parser stopped; so do we.
+                    tx.send((std::mem::take(&mut read), Ok(Some(msg)))).is_ok()
+                });
+                let _ = tx.send((read, result.map(|()| None)));
+            });
+            for (read, msg) in rx {
+                stats.totals_mut().bytes += read;
+                match msg? {
+                    Some(Msg::Block(buf)) => {
+                        analyzer.scan_block(&buf, max_line, stats);
+                        let _ = back_tx.send(buf);
+                    }
+                    Some(Msg::Oversized) => analyzer.oversized_line(stats),
+                    None => break,
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Reads `r` to its end and tells `sink` what it finds, in order: bytes
+    /// read, blocks of whole lines, lines too long for the buffer. Stops
+    /// early when `sink` returns `false`.
+    fn cut_blocks(
+        &self,
+        mut r: impl Read,
+        mut sink: impl FnMut(Event<'_>) -> bool,
     ) -> io::Result<()> {
         let max_line = self.max_line;
         // Room for a partial line of up to `max_line + 1` bytes (a trailing
@@ -518,14 +607,20 @@ impl Scanner {
         // Inside an oversized line that was already counted: skip to its end.
         let mut skipping = false;
         loop {
-            let n = match r.read(&mut buf[filled..]) {
+            // At most `buffer_size` at a time, not the whole free space
+            // (up to `buffer_size + max_line`): the block just read should
+            // still be in cache when it is parsed.
+            let want = (filled + self.buffer_size).min(buf.len());
+            let n = match r.read(&mut buf[filled..want]) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
             self.progress.add(n);
-            stats.totals_mut().bytes += n as u64;
+            if !sink(Event::Read(n)) {
+                return Ok(());
+            }
             let end = filled + n;
             let mut start = 0;
             if skipping {
@@ -543,7 +638,9 @@ impl Scanner {
             let tail = match memchr::memrchr(b'\n', &buf[start..end]) {
                 Some(i) => {
                     let cut = start + i + 1;
-                    analyzer.scan_block(&buf[start..cut], max_line, stats);
+                    if !sink(Event::Block(&buf[start..cut])) {
+                        return Ok(());
+                    }
                     cut
                 }
                 None => start,
@@ -553,16 +650,28 @@ impl Scanner {
             if filled > max_line + 1 {
                 // No newline within reach: an oversized line. Count it now and
                 // drop its bytes, so memory stays bounded.
-                analyzer.oversized_line(stats);
+                if !sink(Event::Oversized) {
+                    return Ok(());
+                }
                 filled = 0;
                 skipping = true;
             }
         }
         if !skipping && filled > 0 {
-            analyzer.scan_block(&buf[..filled], max_line, stats);
+            sink(Event::Block(&buf[..filled]));
         }
         Ok(())
     }
+}
+
+/// What [`Scanner::cut_blocks`] finds in a stream.
+enum Event<'a> {
+    /// This many bytes were read.
+    Read(usize),
+    /// Whole lines, each ending in `\n` except perhaps the input's last.
+    Block(&'a [u8]),
+    /// A line too long for the buffer, skipped.
+    Oversized,
 }
 
 impl Default for Scanner {
@@ -655,8 +764,14 @@ mod tests {
             buffer in 1usize..40,
             max_line in 1usize..20,
         ) {
-            let s = scanner(threads, chunk, buffer, max_line).scan_bytes(&Collect, &input);
+            let sc = scanner(threads, chunk, buffer, max_line);
+            let s = sc.scan_bytes(&Collect, &input);
             let want = expected(&input, max_line);
+            // A stream read on a helper thread finds the same.
+            let mut piped = Lines::default();
+            sc.scan_stream_pipelined(&Collect, &input[..], &mut piped).expect("in memory");
+            prop_assert_eq!(&piped.lines, &want);
+            prop_assert_eq!(piped.totals.bytes, input.len() as u64);
             prop_assert_eq!(s.totals.lines as usize, want.len());
             prop_assert_eq!(s.totals.bytes, input.len() as u64);
             prop_assert_eq!(s.totals.oversized as usize, want.iter().filter(|l| l.is_none()).count());
@@ -690,6 +805,54 @@ mod tests {
         assert_eq!(from_file, from_reader);
         assert_eq!(from_file.lines.len(), 3);
         assert_eq!(s.progress().bytes(), 2 * text.len() as u64);
+    }
+
+    #[test]
+    fn pipelined_streams_pass_on_read_errors() {
+        struct Failing(usize);
+        impl Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("disk on fire"));
+                }
+                self.0 -= 1;
+                let line = b"a line\n";
+                let n = line.len().min(buf.len());
+                buf[..n].copy_from_slice(&line[..n]);
+                Ok(n)
+            }
+        }
+        let mut stats = Lines::default();
+        let e = scanner(2, 10, 8, 100).scan_stream_pipelined(&Collect, Failing(3), &mut stats);
+        assert_eq!(
+            e.err().map(|e| e.to_string()).as_deref(),
+            Some("disk on fire")
+        );
+        assert_eq!(stats.lines.len(), 3);
+    }
+
+    #[cfg(feature = "gzip")]
+    #[test]
+    fn gzip_streams_are_pipelined_alike() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text: Vec<u8> = (0..20_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let path = dir.path().join("x.log.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).expect("compress");
+        std::fs::write(&path, gz.finish().expect("compress")).expect("write");
+        let inputs = [Input::from(&path)];
+        let one = scanner(1, 1 << 20, 4096, 100)
+            .scan(&Collect, &inputs)
+            .expect("scan");
+        let two = scanner(2, 1 << 20, 4096, 100)
+            .scan(&Collect, &inputs)
+            .expect("scan");
+        assert_eq!(one, two);
+        assert_eq!(two.lines.len(), 20_000);
+        assert_eq!(two.totals.bytes, text.len() as u64);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! differ from the previous line's.
 
 mod clf;
+mod fast;
 mod format;
 #[cfg(feature = "json")]
 mod json;
@@ -26,6 +27,8 @@ pub use self::record::{AccessRecord, RawTime, TimeKind};
 pub use self::report::{AccessReport, IpCount, LatencySummary, MinuteRate, PathCount};
 pub use self::stats::{AccessStats, StatusCounts};
 
+use self::record::Request;
+use crate::aggregate::ShortKey;
 use crate::{Analyzer, Error, Line, TimeRange, for_each_line};
 
 /// Analyzes access logs: status histogram, top clients, 5xx paths, bytes
@@ -147,6 +150,73 @@ impl AccessAnalyzer {
         self.range
     }
 
+    /// Scans a block line by line: the reference path, for every format.
+    fn scan_lines<'a>(
+        &self,
+        block: &'a [u8],
+        max_line: usize,
+        stats: &mut AccessStats,
+        runs: &mut Runs<'a>,
+    ) {
+        for_each_line(block, max_line, |line| {
+            stats.totals.lines += 1;
+            match line {
+                Line::Text(text) => self.line(text, stats, runs),
+                Line::Oversized => stats.totals.oversized += 1,
+            }
+        });
+    }
+
+    /// Scans a block of common or combined lines: [`fast::parse`] where it
+    /// can, the reference path for the lines it leaves.
+    fn scan_clf<'a>(
+        &self,
+        block: &'a [u8],
+        max_line: usize,
+        stats: &mut AccessStats,
+        runs: &mut Runs<'a>,
+    ) {
+        let mut pos = 0;
+        while pos < block.len() {
+            let rest = &block[pos..];
+            stats.totals.lines += 1;
+            // The last line's time was clean; a new one is checked.
+            let fast = fast::parse(rest, |k| stats.by_ip.touch_short(k)).filter(|l| {
+                matches!(runs.clf_time, Some((last, _)) if last == *l.time)
+                    || fast::time_is_clean(l.time)
+            });
+            if let Some(l) = fast {
+                pos += l.end + 1;
+                if l.text_len > max_line {
+                    stats.totals.oversized += 1;
+                    continue;
+                }
+                let t = runs.clf_seconds(l.time);
+                let mut rec = AccessRecord::with_status(l.status);
+                rec.client = (l.client != b"-").then_some(l.client);
+                rec.request = if l.request == b"-" {
+                    Request::Absent
+                } else {
+                    Request::Line(l.request)
+                };
+                rec.bytes_sent = l.bytes_sent;
+                self.record(&rec, t, l.client_key, stats, runs);
+            } else {
+                let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                pos += end + 1;
+                let text = match &rest[..end] {
+                    [text @ .., b'\r'] => text,
+                    text => text,
+                };
+                if text.len() > max_line {
+                    stats.totals.oversized += 1;
+                } else {
+                    self.line(text, stats, runs);
+                }
+            }
+        }
+    }
+
     #[inline]
     fn line<'a>(&self, text: &'a [u8], stats: &mut AccessStats, run: &mut Runs<'a>) {
         let Some(rec) = self.format.parse_line(text) else {
@@ -155,6 +225,20 @@ impl AccessAnalyzer {
             return;
         };
         let t = rec.time.and_then(|raw| run.seconds(raw));
+        self.record(&rec, t, None, stats, run);
+    }
+
+    /// Counts a parsed line whose time is `t`; `client_key` is its client
+    /// packed, when the parser did it already.
+    #[inline]
+    fn record<'a>(
+        &self,
+        rec: &AccessRecord<'a>,
+        t: Option<i64>,
+        client_key: Option<ShortKey>,
+        stats: &mut AccessStats,
+        run: &mut Runs<'a>,
+    ) {
         if !self.range.is_unbounded() {
             match t {
                 Some(t) if self.range.contains(t) => {}
@@ -171,8 +255,10 @@ impl AccessAnalyzer {
         }
         stats.parsed += 1;
         stats.status.add(rec.status, 1);
-        if let Some(client) = rec.client {
-            run.client(client, stats);
+        match (rec.client, client_key) {
+            (Some(_), Some(key)) => stats.by_ip.add_short(key, 1),
+            (Some(client), None) => run.client(client, stats),
+            (None, _) => {}
         }
         if (500..600).contains(&rec.status)
             && let Some(path) = rec.path()
@@ -198,6 +284,8 @@ impl AccessAnalyzer {
 #[derive(Default)]
 struct Runs<'a> {
     time: Option<(RawTime<'a>, Option<i64>)>,
+    /// The fast path's last time: fixed-size bytes compare fastest.
+    clf_time: Option<([u8; 26], Option<i64>)>,
     client: Option<(&'a [u8], u64)>,
     minute: Option<(i64, u64)>,
 }
@@ -210,6 +298,18 @@ impl<'a> Runs<'a> {
             _ => {
                 let t = raw.unix_seconds();
                 self.time = Some((raw, t));
+                t
+            }
+        }
+    }
+
+    #[inline]
+    fn clf_seconds(&mut self, raw: &[u8; 26]) -> Option<i64> {
+        match self.clf_time {
+            Some((last, t)) if last == *raw => t,
+            _ => {
+                let t = crate::parse_clf(raw);
+                self.clf_time = Some((*raw, t));
                 t
             }
         }
@@ -254,13 +354,12 @@ impl Analyzer for AccessAnalyzer {
 
     fn scan_block(&self, block: &[u8], max_line: usize, stats: &mut AccessStats) {
         let mut runs = Runs::default();
-        for_each_line(block, max_line, |line| {
-            stats.totals.lines += 1;
-            match line {
-                Line::Text(text) => self.line(text, stats, &mut runs),
-                Line::Oversized => stats.totals.oversized += 1,
+        match self.format {
+            LogFormat::Combined | LogFormat::Common => {
+                self.scan_clf(block, max_line, stats, &mut runs);
             }
-        });
+            _ => self.scan_lines(block, max_line, stats, &mut runs),
+        }
         runs.flush(stats);
     }
 }
