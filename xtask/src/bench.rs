@@ -556,28 +556,38 @@ fn awk_top(awk: &str, file: &str) -> String {
     )
 }
 
-/// Task 2: status histogram and top-10 clients of the access log.
-fn access_section(ctx: &Ctx, ls: &str, log: &Path, slice: &Path) -> Result<Section, String> {
-    let b = display_path(&ctx.root, log);
-    let bytes = file_len(log)?;
-    let mut rows = Vec::new();
+/// Times `logscan access` on the access log: the baseline row of a section,
+/// and the answer the other rows are checked against.
+fn logscan_access_baseline(
+    ctx: &Ctx,
+    ls: &str,
+    log: &str,
+    bytes: u64,
+) -> Result<(Row, AccessAnswer), String> {
     let (row, text) = measure_row(
         ctx,
         Spec {
             tool: "logscan",
-            command: format!("{ls} access --json --top 10 {b}"),
+            command: format!("{ls} access --json --top 10 {log}"),
             needs: &[],
             bytes,
             baseline: true,
         },
         |_| Verdict::Ok,
     );
-    rows.push(row);
-    let want = match text.as_deref().map(answer::parse_logscan_access) {
-        Some(Ok(w)) => w,
-        Some(Err(e)) => return Err(format!("logscan access --json: {e}")),
-        None => return Err("logscan access failed; nothing to compare the peers with".into()),
-    };
+    match text.as_deref().map(answer::parse_logscan_access) {
+        Some(Ok(want)) => Ok((row, want)),
+        Some(Err(e)) => Err(format!("logscan access --json: {e}")),
+        None => Err("logscan access failed; nothing to compare the other tools with".into()),
+    }
+}
+
+/// Task 2: status histogram and top-10 clients of the access log.
+fn access_section(ctx: &Ctx, ls: &str, log: &Path, slice: &Path) -> Result<Section, String> {
+    let b = display_path(&ctx.root, log);
+    let bytes = file_len(log)?;
+    let (row, want) = logscan_access_baseline(ctx, ls, &b, bytes)?;
+    let mut rows = vec![row];
     let peer_check = |text: &str| {
         verdict(answer::parse_peer_access(text).and_then(|got| answer::compare_access(&got, &want)))
     };
@@ -662,24 +672,8 @@ fn scale_section(
 ) -> Result<Section, String> {
     let b = display_path(&ctx.root, log);
     let bytes = file_len(log)?;
-    let mut rows = Vec::new();
-    let (row, text) = measure_row(
-        ctx,
-        Spec {
-            tool: "logscan",
-            command: format!("{ls} access --json --top 10 {b}"),
-            needs: &[],
-            bytes,
-            baseline: true,
-        },
-        |_| Verdict::Ok,
-    );
-    rows.push(row);
-    let want: AccessAnswer = match text.as_deref().map(answer::parse_logscan_access) {
-        Some(Ok(w)) => w,
-        Some(Err(e)) => return Err(format!("logscan access --json: {e}")),
-        None => return Err("logscan access failed".into()),
-    };
+    let (row, want) = logscan_access_baseline(ctx, ls, &b, bytes)?;
+    let mut rows = vec![row];
     let same = |factor: u64| {
         let want = want.times(factor);
         move |text: &str| {

@@ -3,7 +3,10 @@
 //! and any line-length limit: line counts, oversized lines, sshd lines,
 //! malformed lines and their line numbers included.
 
-use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats, TimeRange};
+mod common;
+
+use common::auth_analyzer;
+use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats};
 use proptest::prelude::*;
 
 /// Whole lines: real forms, decoys holding `sshd` elsewhere, malformed
@@ -95,16 +98,6 @@ fn block() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-fn analyzer(ranged: bool) -> AuthAnalyzer {
-    let range = TimeRange {
-        since: Some(1_772_409_600),
-        until: Some(1_774_656_000),
-    };
-    let b = AuthAnalyzer::builder().year(2026);
-    let b = if ranged { b.time_range(range) } else { b };
-    b.build().expect("valid analyzer")
-}
-
 fn fast_and_reference(a: &AuthAnalyzer, block: &[u8], max_line: usize) -> (AuthStats, AuthStats) {
     let (mut fast, mut slow) = (AuthStats::default(), AuthStats::default());
     // Start from a non-empty state, as for a block that is not a part's
@@ -126,7 +119,7 @@ proptest! {
         ranged in any::<bool>(),
         max_line in prop_oneof![1usize..8, 8usize..200, Just(1 << 20)],
     ) {
-        let (fast, slow) = fast_and_reference(&analyzer(ranged), &block, max_line);
+        let (fast, slow) = fast_and_reference(&auth_analyzer(ranged), &block, max_line);
         prop_assert_eq!(fast, slow);
     }
 
@@ -138,14 +131,14 @@ proptest! {
         ),
         max_line in 1usize..40,
     ) {
-        let (fast, slow) = fast_and_reference(&analyzer(false), &block, max_line);
+        let (fast, slow) = fast_and_reference(&auth_analyzer(false), &block, max_line);
         prop_assert_eq!(fast, slow);
     }
 }
 
 #[test]
 fn more_malformed_lines_than_samples() {
-    let a = analyzer(false);
+    let a = auth_analyzer(false);
     let mut block = Vec::new();
     for i in 0..40 {
         block.extend_from_slice(if i % 3 == 0 { LINES[10] } else { LINES[6] });

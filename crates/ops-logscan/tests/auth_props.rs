@@ -2,9 +2,10 @@
 //! chunks, read buffers), and however states are merged, the result is the
 //! one of scanning the input as one block; no input makes it panic.
 
-use ops_logscan::{
-    Aggregate, Analyzer, AuthAnalyzer, AuthStats, ScannerBuilder, TimeRange, parse_auth_line,
-};
+mod common;
+
+use common::auth_analyzer;
+use ops_logscan::{Aggregate, Analyzer, AuthAnalyzer, AuthStats, ScannerBuilder, parse_auth_line};
 use proptest::prelude::*;
 
 /// Pieces of lines: real forms, decoys, malformed forms, odd bytes.
@@ -80,17 +81,6 @@ fn input() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
-fn analyzer(ranged: bool) -> AuthAnalyzer {
-    let range = TimeRange {
-        // 2026-03-02T00:00Z and 2026-03-28T00:00Z.
-        since: Some(1_772_409_600),
-        until: Some(1_774_656_000),
-    };
-    let b = AuthAnalyzer::builder().year(2026);
-    let b = if ranged { b.time_range(range) } else { b };
-    b.build().expect("valid analyzer")
-}
-
 fn one_block(a: &AuthAnalyzer, input: &[u8], max_line: usize) -> AuthStats {
     let mut s = AuthStats::default();
     a.scan_block(input, max_line, &mut s);
@@ -108,7 +98,7 @@ proptest! {
         buffer in 1usize..200,
         max_line in 1usize..400,
     ) {
-        let a = analyzer(ranged);
+        let a = auth_analyzer(ranged);
         let scanner = ScannerBuilder::new()
             .threads(threads)
             .chunk_size(chunk)
@@ -127,7 +117,7 @@ proptest! {
         cut in any::<prop::sample::Index>(),
         max_line in 1usize..400,
     ) {
-        let a = analyzer(ranged);
+        let a = auth_analyzer(ranged);
         // Cut after a line terminator (or at either end).
         let mut cuts: Vec<usize> = vec![0, input.len()];
         cuts.extend(memchr::memchr_iter(b'\n', &input).map(|i| i + 1));
@@ -141,7 +131,7 @@ proptest! {
     #[test]
     fn any_bytes_parse_without_panic(line in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = parse_auth_line(&line);
-        let s = one_block(&analyzer(true), &line, 1 << 20);
+        let s = one_block(&auth_analyzer(true), &line, 1 << 20);
         let mut lines = line.split(|&b| b == b'\n').count();
         if line.is_empty() || line.ends_with(b"\n") {
             lines -= 1;
@@ -174,7 +164,7 @@ fn fragments_count_as_expected() {
         input.extend_from_slice(f);
         input.push(b'\n');
     }
-    let s = one_block(&analyzer(false), &input, 1 << 20);
+    let s = one_block(&auth_analyzer(false), &input, 1 << 20);
     assert_eq!(s.totals.lines, FRAGMENTS.len() as u64);
     // 1 + 1 + 1 + 3 + 1 + 1 (NUL user).
     assert_eq!(s.failed, 8);
@@ -189,7 +179,7 @@ fn fragments_count_as_expected() {
         .map(|r| r.line)
         .collect();
     assert_eq!(lines, [13, 14, 15]);
-    let s = one_block(&analyzer(true), &input, 1 << 20);
+    let s = one_block(&auth_analyzer(true), &input, 1 << 20);
     // Out of March 2-27 2026: March 28 and Feb 29 (no such day in 2026).
     assert_eq!(s.filtered, 2);
     assert_eq!((s.failed, s.accepted), (7, 1));

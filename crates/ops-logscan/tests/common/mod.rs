@@ -8,6 +8,7 @@ pub mod auth_oracle;
 use std::path::PathBuf;
 
 use ops_loggen::{GenOptions, Kind, Quirks, generate};
+use ops_logscan::{AuthAnalyzer, TimeRange};
 
 /// A 1 MiB generated log of `kind` in a fresh temporary folder (kept alive
 /// by the returned guard); long-lines quirk lines are 70,000 bytes.
@@ -24,4 +25,16 @@ pub fn generated(kind: Kind, seed: u64, quirks: Quirks) -> (tempfile::TempDir, P
     let file = std::fs::File::create(&path).expect("create");
     generate(&opts, std::io::BufWriter::new(file)).expect("generate");
     (dir, path)
+}
+
+/// An auth analyzer for the year 2026, with or without the time range
+/// 2026-03-02T00:00Z to 2026-03-28T00:00Z.
+pub fn auth_analyzer(ranged: bool) -> AuthAnalyzer {
+    let range = TimeRange {
+        since: Some(1_772_409_600),
+        until: Some(1_774_656_000),
+    };
+    let b = AuthAnalyzer::builder().year(2026);
+    let b = if ranged { b.time_range(range) } else { b };
+    b.build().expect("valid analyzer")
 }
