@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -21,15 +21,20 @@ fn logscan(args: &[&str]) -> Output {
         .expect("run logscan")
 }
 
-fn logscan_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logscan"))
+/// `logscan` with all three standard streams piped.
+fn spawn_piped(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_logscan"))
         .args(args)
         .env_remove("RUST_LOG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn logscan");
+        .expect("spawn logscan")
+}
+
+fn logscan_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
@@ -270,14 +275,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 fn memory_stays_bounded_on_an_endless_stdin_stream() {
     const LINE: &[u8] = b"203.0.113.9 - - [20/Nov/2026:10:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"curl/8.5\"\n";
     const STREAM: usize = 192 << 20;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logscan"))
-        .args(["access", "--json", "-"])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn logscan");
+    let mut child = spawn_piped(&["access", "--json", "-"]);
     let pid = child.id();
     let mut stdin = child.stdin.take().expect("stdin");
     let block: Vec<u8> = LINE.repeat((1 << 20) / LINE.len());

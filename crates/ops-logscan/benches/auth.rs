@@ -3,10 +3,11 @@
 //! (`scan_block_by_line`), on the real `testdata/auth.log` repeated and on
 //! generated logs (the mix `cargo xtask gen-logs --kind auth` writes).
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ops_loggen::{GenOptions, Kind, generate};
 use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats, ScannerBuilder, parse_auth_line};
 
 const AUTH_LOG: &[u8] = include_bytes!("../testdata/auth.log");
@@ -19,17 +20,7 @@ fn real() -> Vec<u8> {
 
 /// About 8 MiB of generated auth log.
 fn generated() -> Vec<u8> {
-    let mut out = Vec::new();
-    let opts = GenOptions::builder(Kind::Auth)
-        .size_bytes(8 << 20)
-        .seed(1)
-        .build();
-    if let Ok(opts) = opts
-        && generate(&opts, &mut out).is_ok()
-    {
-        return out;
-    }
-    real()
+    common::generated_auth(real)
 }
 
 /// Scans `data` in blocks of whole lines of about 1 MiB, as the scanner

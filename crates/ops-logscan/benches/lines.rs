@@ -2,26 +2,19 @@
 //! (lines of about 100 bytes): what a block-level scan pays before parsing
 //! anything.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ops_loggen::{GenOptions, Kind, generate};
 use ops_logscan::{Line, for_each_line};
 
 /// About 8 MiB of generated auth log.
 fn sample() -> Vec<u8> {
-    let mut out = Vec::new();
-    let opts = GenOptions::builder(Kind::Auth)
-        .size_bytes(8 << 20)
-        .seed(1)
-        .build();
-    if let Ok(opts) = opts
-        && generate(&opts, &mut out).is_ok()
-    {
-        return out;
-    }
-    b"Mar 27 13:06:56 h sshd[1]: Failed password for root from 10.0.0.1 port 22 ssh2\n"
-        .repeat(100_000)
+    common::generated_auth(|| {
+        b"Mar 27 13:06:56 h sshd[1]: Failed password for root from 10.0.0.1 port 22 ssh2\n"
+            .repeat(100_000)
+    })
 }
 
 /// Newlines counted 8 bytes at a time: a byte is `\n` when it XORs to 0.
