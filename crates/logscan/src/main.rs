@@ -14,8 +14,8 @@ use clap::{Args, Parser, Subcommand};
 use ops_cli::LogArgs;
 use ops_cli::progress::Meter;
 use ops_logscan::{
-    AccessAnalyzer, Aggregate, Analyzer, AuthAnalyzer, Input, LogFormat, ScannerBuilder, TimeRange,
-    Totals,
+    AccessAnalyzer, Aggregate, Analyzer, AuthAnalyzer, AuthFocus, Input, LogFormat, MemoryMap,
+    ScannerBuilder, TimeRange, Totals,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -68,6 +68,11 @@ struct ScanOpts {
     /// Longest line parsed, in bytes; longer lines are counted as oversized.
     #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     max_line: usize,
+    /// Read files into buffers instead of memory-mapping them: for files
+    /// that another process may truncate during the scan (logrotate's
+    /// copytruncate), which would end a mapped scan with SIGBUS.
+    #[arg(long)]
+    no_mmap: bool,
 }
 
 impl ScanOpts {
@@ -138,6 +143,10 @@ fn main() -> ExitCode {
 
 fn auth(cmd: &AuthCmd) -> Result<ExitCode, BoxError> {
     let mut analyzer = AuthAnalyzer::builder().time_range(cmd.scan.range());
+    if cmd.ips {
+        // Only the failed addresses are printed: count nothing else.
+        analyzer = analyzer.focus(AuthFocus::FailedIps);
+    }
     if let Some(year) = cmd.year {
         analyzer = analyzer.year(year);
     }
@@ -187,6 +196,7 @@ fn demo(cmd: &DemoCmd) -> Result<ExitCode, BoxError> {
         since: None,
         until: None,
         max_line: 1 << 20,
+        no_mmap: false,
     };
     let auth_log = generate(ops_loggen::Kind::Auth, cmd, dir.path())?;
     let access_log = generate(ops_loggen::Kind::Access, cmd, dir.path())?;
@@ -232,6 +242,9 @@ fn scan<A: Analyzer>(
     opts: &ScanOpts,
 ) -> Result<(A::Stats, Duration), BoxError> {
     let mut builder = ScannerBuilder::new().max_line(opts.max_line);
+    if opts.no_mmap {
+        builder = builder.memory_map(MemoryMap::Never);
+    }
     if let Some(n) = opts.threads {
         builder = builder.threads(n);
     }

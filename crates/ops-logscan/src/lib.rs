@@ -73,9 +73,14 @@
 //!   with the pure-Rust zlib-rs backend).
 //! - `json` (default): the JSON-lines access-log format
 //!   ([`LogFormat::Json`]).
+//! - `mmap` (default): regular files are memory-mapped instead of copied
+//!   into read buffers ([`MemoryMap`]); the one `unsafe` block of the crate.
+//!   Without it, the crate forbids `unsafe` code.
 
-// Files are read with `read_at`, not mapped: no `unsafe` anywhere.
-#![forbid(unsafe_code)]
+// The only `unsafe` is mapping files, in `mmap.rs`, behind the `mmap`
+// feature; without it there is none.
+#![cfg_attr(not(feature = "mmap"), forbid(unsafe_code))]
+#![cfg_attr(feature = "mmap", deny(unsafe_code))]
 #![warn(missing_docs)]
 // Bad input is an `Err`, never a panic; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -91,12 +96,12 @@ pub use crate::aggregate::{
     Aggregate, KeyCounts, LineRef, LineSamples, Totals, escape_bytes, lossy, unescape_bytes,
 };
 pub use crate::auth::{
-    AuthAnalyzer, AuthAnalyzerBuilder, AuthEvent, AuthKind, AuthReport, AuthStats, ClassicTime,
-    FailedIp, FailedUser, LogTime, parse_auth_line,
+    AuthAnalyzer, AuthAnalyzerBuilder, AuthEvent, AuthFocus, AuthKind, AuthReport, AuthStats,
+    ClassicTime, FailedIp, FailedUser, LogTime, parse_auth_line,
 };
 pub use crate::error::Error;
 pub use crate::lines::{Line, for_each_line};
-pub use crate::scan::{Analyzer, Progress, Scanner, ScannerBuilder};
+pub use crate::scan::{Analyzer, MemoryMap, Progress, Scanner, ScannerBuilder};
 pub use crate::source::Input;
 pub use crate::table::{Align, Table};
 pub use crate::time::{
@@ -108,6 +113,8 @@ mod aggregate;
 mod auth;
 mod error;
 mod lines;
+#[cfg(feature = "mmap")]
+mod mmap;
 mod scan;
 mod source;
 mod table;

@@ -62,7 +62,29 @@ pub struct Scanner {
     chunk_size: Option<u64>,
     buffer_size: usize,
     max_line: usize,
+    memory_map: MemoryMap,
     progress: Progress,
+}
+
+/// Whether a [`Scanner`] memory-maps regular files.
+///
+/// A mapped file is handed to the analyzers straight from the page cache;
+/// a read one is first copied into a buffer, which costs about a sixth of
+/// the time of a fast analysis of a cached file. Gzip files and streams
+/// are always read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MemoryMap {
+    /// Map uncompressed regular files when the `mmap` feature is on and
+    /// the map succeeds; read them otherwise. If another process truncates
+    /// a file while it is mapped and scanned (as `logrotate`'s
+    /// `copytruncate` does), reading the lost pages kills the process with
+    /// SIGBUS, as it would kill ripgrep: use [`MemoryMap::Never`] on files
+    /// that may shrink under the scan.
+    #[default]
+    Auto,
+    /// Always read files with positional reads into buffers.
+    Never,
 }
 
 /// Configures a [`Scanner`].
@@ -72,6 +94,7 @@ pub struct ScannerBuilder {
     chunk_size: Option<u64>,
     buffer_size: usize,
     max_line: usize,
+    memory_map: MemoryMap,
 }
 
 impl Default for ScannerBuilder {
@@ -81,6 +104,7 @@ impl Default for ScannerBuilder {
             chunk_size: None,
             buffer_size: 1 << 20,
             max_line: 1 << 20,
+            memory_map: MemoryMap::Auto,
         }
     }
 }
@@ -124,6 +148,13 @@ impl ScannerBuilder {
         self
     }
 
+    /// Whether regular files are memory-mapped (default
+    /// [`MemoryMap::Auto`]).
+    pub fn memory_map(mut self, choice: MemoryMap) -> Self {
+        self.memory_map = choice;
+        self
+    }
+
     /// Checks the options.
     pub fn build(self) -> Result<Scanner, Error> {
         let invalid = |option, reason: &str| Error::InvalidOption {
@@ -152,6 +183,7 @@ impl ScannerBuilder {
             chunk_size: self.chunk_size,
             buffer_size: self.buffer_size,
             max_line: self.max_line,
+            memory_map: self.memory_map,
             progress: Progress::default(),
         })
     }
@@ -271,13 +303,71 @@ impl<R: ReadAt + ?Sized> Read for Segment<'_, R> {
     }
 }
 
-/// One unit of work: a part of a regular file, or a whole stream.
+/// The lines of `bytes` that the part `[start, end)` owns, as [`Segment`]
+/// reads them: those whose first byte lies in the part.
+fn owned_lines(bytes: &[u8], start: usize, end: usize) -> &[u8] {
+    let end = end.min(bytes.len());
+    if start >= end {
+        return &[];
+    }
+    // The line holding byte `start - 1` belongs to the part before.
+    let first = match start {
+        0 => 0,
+        _ => match memchr::memchr(b'\n', &bytes[start - 1..]) {
+            Some(i) if start + i < end => start + i,
+            _ => return &[],
+        },
+    };
+    // The line holding byte `end - 1` is ours, to its newline.
+    let last = memchr::memchr(b'\n', &bytes[end - 1..]).map_or(bytes.len(), |i| end + i);
+    &bytes[first..last]
+}
+
+/// A whole regular file in memory, when the `mmap` feature maps it.
+#[cfg(feature = "mmap")]
+type FileBytes = crate::mmap::Mapped;
+
+/// Without the `mmap` feature, files are never in memory.
+#[cfg(not(feature = "mmap"))]
+#[derive(Debug)]
+enum FileBytes {}
+
+#[cfg(not(feature = "mmap"))]
+impl FileBytes {
+    fn map(_: &File, _: u64) -> Option<FileBytes> {
+        None
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        #[cfg(feature = "mmap")]
+        {
+            self.bytes()
+        }
+        #[cfg(not(feature = "mmap"))]
+        match *self {}
+    }
+}
+
+/// One unit of work: a part of a regular file (read, or in memory), or a
+/// whole stream.
 enum Work<'a, R: ?Sized> {
     Part {
         input: usize,
         src: &'a R,
         start: u64,
         end: u64,
+    },
+    /// The part `[start, end)` of bytes in memory: a mapped file, or the
+    /// bytes of [`Scanner::scan_bytes`].
+    Slice {
+        input: usize,
+        bytes: &'a [u8],
+        start: usize,
+        end: usize,
     },
     Stream {
         input: usize,
@@ -288,7 +378,9 @@ enum Work<'a, R: ?Sized> {
 impl<R: ?Sized> Work<'_, R> {
     fn input(&self) -> usize {
         match self {
-            Work::Part { input, .. } | Work::Stream { input, .. } => *input,
+            Work::Part { input, .. } | Work::Slice { input, .. } | Work::Stream { input, .. } => {
+                *input
+            }
         }
     }
 }
@@ -302,6 +394,7 @@ impl Scanner {
             chunk_size: b.chunk_size,
             buffer_size: b.buffer_size,
             max_line: b.max_line,
+            memory_map: b.memory_map,
             progress: Progress::default(),
         }
     }
@@ -334,9 +427,13 @@ impl Scanner {
                 Opened::Stream(s) => streams.push((i, s)),
             }
         }
+        let maps = self.map_files(&files);
         let mut work: Vec<Work<'_, File>> = Vec::new();
-        for (i, file, len) in &files {
-            self.split(*i, file, *len, &mut work);
+        for ((i, file, len), map) in files.iter().zip(&maps) {
+            match map {
+                Some(bytes) => self.split_slice(*i, bytes, &mut work),
+                None => self.split(*i, file, *len, &mut work),
+            }
         }
         for (i, s) in streams {
             work.push(Work::Stream {
@@ -372,9 +469,37 @@ impl Scanner {
     /// content: split among threads by the chunk size.
     pub fn scan_bytes<A: Analyzer>(&self, analyzer: &A, bytes: &[u8]) -> A::Stats {
         let mut work: Vec<Work<'_, [u8]>> = Vec::new();
-        self.split(0, bytes, bytes.len() as u64, &mut work);
+        self.split_slice(0, bytes, &mut work);
         // Reading memory cannot fail.
         self.run(analyzer, work, &[]).unwrap_or_default()
+    }
+
+    /// The maps of `files`, in order, where [`MemoryMap`] asks for them
+    /// and mapping works; `None` for the files to read.
+    fn map_files(&self, files: &[(usize, File, u64)]) -> Vec<Option<FileBytes>> {
+        files
+            .iter()
+            .map(|(_, file, len)| match self.memory_map {
+                MemoryMap::Never => None,
+                MemoryMap::Auto => FileBytes::map(file, *len),
+            })
+            .collect()
+    }
+
+    /// The parts `[start, end)` a source of `len` bytes is split into.
+    fn parts(&self, len: u64) -> impl Iterator<Item = (u64, u64)> {
+        const MIN_DEFAULT_CHUNK: u64 = 16 << 20;
+        let chunk = self
+            .chunk_size
+            .unwrap_or_else(|| (len / (self.threads as u64 * 4)).max(MIN_DEFAULT_CHUNK))
+            .max(1);
+        let mut start = Some(0u64);
+        std::iter::from_fn(move || {
+            let s = start?;
+            let end = s.saturating_add(chunk).min(len);
+            start = (end < len).then_some(end);
+            Some((s, end))
+        })
     }
 
     fn split<'a, R: ReadAt + ?Sized>(
@@ -384,25 +509,31 @@ impl Scanner {
         len: u64,
         work: &mut Vec<Work<'a, R>>,
     ) {
-        const MIN_DEFAULT_CHUNK: u64 = 16 << 20;
-        let chunk = self
-            .chunk_size
-            .unwrap_or_else(|| (len / (self.threads as u64 * 4)).max(MIN_DEFAULT_CHUNK))
-            .max(1);
-        let mut start: u64 = 0;
-        loop {
-            let end = start.saturating_add(chunk).min(len);
-            work.push(Work::Part {
-                input,
-                src,
-                start,
-                end,
-            });
-            if end >= len {
-                break;
-            }
-            start = end;
-        }
+        work.extend(self.parts(len).map(|(start, end)| Work::Part {
+            input,
+            src,
+            start,
+            end,
+        }));
+    }
+
+    fn split_slice<'a, R: ?Sized>(
+        &self,
+        input: usize,
+        bytes: &'a [u8],
+        work: &mut Vec<Work<'a, R>>,
+    ) {
+        // Offsets within a slice fit in `usize`.
+        let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        work.extend(
+            self.parts(bytes.len() as u64)
+                .map(|(start, end)| Work::Slice {
+                    input,
+                    bytes,
+                    start: to_usize(start),
+                    end: to_usize(end),
+                }),
+        );
     }
 
     /// Runs the work items on up to `threads` threads and merges their
@@ -498,6 +629,9 @@ impl Scanner {
                 self.scan_stream(analyzer, seg, &mut stats)
                     .map_err(|e| read_err(*input, e))?;
             }
+            Work::Slice {
+                bytes, start, end, ..
+            } => self.scan_slice(analyzer, owned_lines(bytes, *start, *end), &mut stats),
             Work::Stream { input, stream } => {
                 let taken = stream.lock().ok().and_then(|mut s| s.take());
                 if let Some(s) = taken {
@@ -511,6 +645,33 @@ impl Scanner {
             }
         }
         Ok(stats)
+    }
+
+    /// Scans whole lines in memory in blocks of about the buffer size, so
+    /// that progress is reported as for a read file.
+    fn scan_slice<A: Analyzer>(&self, analyzer: &A, bytes: &[u8], stats: &mut A::Stats) {
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let want = pos.saturating_add(self.buffer_size).min(bytes.len());
+            let cut = if want == bytes.len() {
+                want
+            } else {
+                match memchr::memrchr(b'\n', &bytes[pos..want]) {
+                    Some(i) => pos + i + 1,
+                    // A line longer than the buffer: the block is that line,
+                    // which the analyzer counts as oversized without
+                    // copying it anywhere.
+                    None => {
+                        memchr::memchr(b'\n', &bytes[want..]).map_or(bytes.len(), |i| want + i + 1)
+                    }
+                }
+            };
+            let block = &bytes[pos..cut];
+            self.progress.add(block.len());
+            stats.totals_mut().bytes += block.len() as u64;
+            analyzer.scan_block(block, self.max_line, stats);
+            pos = cut;
+        }
     }
 
     /// Reads `r` to its end in blocks of whole lines.
@@ -765,8 +926,14 @@ mod tests {
             max_line in 1usize..20,
         ) {
             let sc = scanner(threads, chunk, buffer, max_line);
+            // In memory (as a mapped file is scanned).
             let s = sc.scan_bytes(&Collect, &input);
             let want = expected(&input, max_line);
+            // Read at offsets into buffers (as a file that is not mapped).
+            let mut work: Vec<Work<'_, [u8]>> = Vec::new();
+            sc.split(0, &input[..], input.len() as u64, &mut work);
+            let read = sc.run(&Collect, work, &[]).expect("in memory");
+            prop_assert_eq!(&read, &s);
             // A stream read on a helper thread finds the same.
             let mut piped = Lines::default();
             sc.scan_stream_pipelined(&Collect, &input[..], &mut piped).expect("in memory");
@@ -805,6 +972,17 @@ mod tests {
         assert_eq!(from_file, from_reader);
         assert_eq!(from_file.lines.len(), 3);
         assert_eq!(s.progress().bytes(), 2 * text.len() as u64);
+        let mut unmapped = s.clone();
+        unmapped.memory_map = MemoryMap::Never;
+        let read = unmapped
+            .scan(&Collect, &[Input::from(&path), Input::from(&path)])
+            .expect("scan");
+        let mapped = s
+            .scan(&Collect, &[Input::from(&path), Input::from(&path)])
+            .expect("scan");
+        assert_eq!(read, mapped);
+        assert_eq!(read.lines.len(), 6);
+        assert_eq!(read.totals.bytes, 2 * text.len() as u64);
     }
 
     #[test]

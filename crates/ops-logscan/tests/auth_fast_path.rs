@@ -1,12 +1,14 @@
 //! The block-level fast path of `AuthAnalyzer::scan_block` gives exactly the
 //! state of the line-by-line reference, `scan_block_by_line`, on any block
 //! and any line-length limit: line counts, oversized lines, sshd lines,
-//! malformed lines and their line numbers included.
+//! malformed lines and their line numbers included. Under
+//! `AuthFocus::FailedIps` it gives the same, and the fields that focus
+//! keeps equal those of the full analysis.
 
 mod common;
 
 use common::auth_analyzer;
-use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats};
+use ops_logscan::{Analyzer, AuthAnalyzer, AuthFocus, AuthStats};
 use proptest::prelude::*;
 
 /// Whole lines: real forms, decoys holding `sshd` elsewhere, malformed
@@ -110,8 +112,45 @@ fn fast_and_reference(a: &AuthAnalyzer, block: &[u8], max_line: usize) -> (AuthS
     (fast, slow)
 }
 
+/// The analyzer of `auth_analyzer(ranged)`, focused on failed addresses.
+fn failed_ips_analyzer(ranged: bool) -> AuthAnalyzer {
+    let a = auth_analyzer(ranged);
+    AuthAnalyzer::builder()
+        .time_range(a.time_range())
+        .year(a.year())
+        .focus(AuthFocus::FailedIps)
+        .build()
+        .expect("valid analyzer")
+}
+
+/// What `AuthFocus::FailedIps` promises: the full state restricted to its
+/// fields.
+fn failed_ip_fields(full: &AuthStats) -> AuthStats {
+    let mut kept = AuthStats::default();
+    kept.totals = full.totals;
+    kept.failed = full.failed;
+    kept.failed_by_ip = full.failed_by_ip.clone();
+    kept
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn failed_ips_focus_keeps_exactly_its_fields(
+        block in block(),
+        ranged in any::<bool>(),
+        max_line in prop_oneof![1usize..8, 8usize..200, Just(1 << 20)],
+    ) {
+        let focused = failed_ips_analyzer(ranged);
+        let (mut fast, mut slow) = (AuthStats::default(), AuthStats::default());
+        focused.scan_block(&block, max_line, &mut fast);
+        focused.scan_block_by_line(&block, max_line, &mut slow);
+        prop_assert_eq!(&fast, &slow);
+        let mut full = AuthStats::default();
+        auth_analyzer(ranged).scan_block(&block, max_line, &mut full);
+        prop_assert_eq!(fast, failed_ip_fields(&full));
+    }
 
     #[test]
     fn fast_path_equals_line_by_line(

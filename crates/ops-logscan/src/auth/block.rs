@@ -1,7 +1,8 @@
 //! The block-level fast path of [`AuthAnalyzer`]: search, don't split.
 //!
 //! Every line that changes [`AuthStats`] beyond the line counts has the
-//! program `sshd` right after its host, so it holds ` sshd`. Like grep, the
+//! program `sshd` right after its host, so it holds ` sshd`; every line
+//! that counts under [`AuthFocus::FailedIps`] holds `Failed `. Like grep, the
 //! block is searched for that literal as a whole; line bounds are found
 //! only around hits, and only those lines go through the exact per-line
 //! parser. Lines are counted with one vectorised newline count per block,
@@ -14,40 +15,58 @@
 
 use memchr::memmem::Finder;
 
-use super::{AuthAnalyzer, AuthStats, Outcome};
+use super::{AuthAnalyzer, AuthFocus, AuthStats, Outcome};
 use crate::LineSamples;
 
-/// The literal every counted line holds: the space after the host, then
-/// the program.
-const NEEDLE: &[u8] = b" sshd";
+/// The literal every counted line holds under [`AuthFocus::Everything`]:
+/// the space after the host, then the program.
+const SSHD: &[u8] = b" sshd";
+
+/// The literal every failure holds, at the start of the message or inside
+/// `message repeated N times: [ ... ]`.
+const FAILED: &[u8] = b"Failed ";
 
 /// After this many hits in a segment, the search gives way to the
 /// line-by-line scan if hits came more often than every
 /// `DENSE_BYTES_PER_HIT` bytes. On generated and real auth logs, where more
 /// than half the lines are sshd lines, the line-by-line scan is about 10%
 /// faster; on logs where sshd lines are rare the search skips most bytes.
+/// Under [`AuthFocus::FailedIps`] the line-by-line scan would parse every
+/// header, so the search never gives way.
 const DENSE_HITS: usize = 8;
 const DENSE_BYTES_PER_HIT: usize = 400;
 
-/// A searcher for [`NEEDLE`], built once per analyzer.
+/// A searcher for the literal of the analyzer's focus, built once per
+/// analyzer.
 #[derive(Debug, Clone)]
-pub(super) struct SshdFinder(Finder<'static>);
+pub(super) struct LineFinder {
+    finder: Finder<'static>,
+    /// Whether the line-by-line scan may take over where hits are dense.
+    dense_fallback: bool,
+}
 
-impl SshdFinder {
-    pub(super) fn new() -> Self {
-        SshdFinder(Finder::new(NEEDLE))
+impl LineFinder {
+    pub(super) fn new(focus: AuthFocus) -> Self {
+        let (needle, dense_fallback) = match focus {
+            AuthFocus::Everything => (SSHD, true),
+            AuthFocus::FailedIps => (FAILED, false),
+        };
+        LineFinder {
+            finder: Finder::new(needle),
+            dense_fallback,
+        }
     }
 }
 
-// The finder is derived from a constant: every two are alike, so the
-// analyzer's equality is that of its options.
-impl PartialEq for SshdFinder {
+// The finder is derived from the focus, which the analyzer compares: its
+// equality is that of its options.
+impl PartialEq for LineFinder {
     fn eq(&self, _: &Self) -> bool {
         true
     }
 }
 
-impl Eq for SshdFinder {}
+impl Eq for LineFinder {}
 
 /// Counts the `\n` bytes of `bytes`.
 #[inline]
@@ -93,10 +112,10 @@ impl AuthAnalyzer {
         let (mut counted, mut counted_lines) = (0, 0);
         let mut pos = 0;
         let mut hits = 0usize;
-        while let Some(i) = self.finder.0.find(&seg[pos..]) {
+        while let Some(i) = self.finder.finder.find(&seg[pos..]) {
             let hit = pos + i;
             hits += 1;
-            if hits > DENSE_HITS && hit < hits * DENSE_BYTES_PER_HIT {
+            if self.finder.dense_fallback && hits > DENSE_HITS && hit < hits * DENSE_BYTES_PER_HIT {
                 // Most lines are sshd lines: a search per line costs more
                 // than splitting every line. `pos` starts a line.
                 stats.totals.lines += count_newlines(&seg[..pos]);

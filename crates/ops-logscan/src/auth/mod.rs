@@ -13,7 +13,7 @@ use crate::{Analyzer, Error, Line, TimeRange, for_each_line};
 pub use self::parse::{AuthEvent, AuthKind, ClassicTime, LogTime, parse_auth_line};
 pub use self::report::{AuthReport, AuthStats, FailedIp, FailedUser};
 
-use self::block::SshdFinder;
+use self::block::LineFinder;
 use self::parse::{Message, parse_header, parse_message};
 
 mod block;
@@ -70,7 +70,23 @@ mod report;
 pub struct AuthAnalyzer {
     range: TimeRange,
     year: i32,
-    finder: SshdFinder,
+    focus: AuthFocus,
+    finder: LineFinder,
+}
+
+/// What an [`AuthAnalyzer`] counts: everything, or only what answers "which
+/// addresses failed to log in", which it finds several times faster.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthFocus {
+    /// Every field of [`AuthStats`].
+    #[default]
+    Everything,
+    /// Only [`AuthStats::totals`], [`AuthStats::failed`] and
+    /// [`AuthStats::failed_by_ip`], the same as with `Everything`; every
+    /// other field stays empty. Only lines holding `Failed ` are parsed:
+    /// the block is searched for that literal, as `grep -F` would.
+    FailedIps,
 }
 
 /// Configures an [`AuthAnalyzer`].
@@ -78,6 +94,7 @@ pub struct AuthAnalyzer {
 pub struct AuthAnalyzerBuilder {
     range: TimeRange,
     year: Option<i32>,
+    focus: AuthFocus,
 }
 
 impl AuthAnalyzerBuilder {
@@ -98,6 +115,12 @@ impl AuthAnalyzerBuilder {
     /// clock).
     pub fn year(mut self, year: i32) -> Self {
         self.year = Some(year);
+        self
+    }
+
+    /// What to count (default: [`AuthFocus::Everything`]).
+    pub fn focus(mut self, focus: AuthFocus) -> Self {
+        self.focus = focus;
         self
     }
 
@@ -125,7 +148,8 @@ impl AuthAnalyzerBuilder {
         Ok(AuthAnalyzer {
             range: self.range,
             year,
-            finder: SshdFinder::new(),
+            focus: self.focus,
+            finder: LineFinder::new(self.focus),
         })
     }
 }
@@ -152,7 +176,8 @@ impl AuthAnalyzer {
         AuthAnalyzer {
             range: TimeRange::default(),
             year: current_year(),
-            finder: SshdFinder::new(),
+            focus: AuthFocus::Everything,
+            finder: LineFinder::new(AuthFocus::Everything),
         }
     }
 
@@ -169,6 +194,11 @@ impl AuthAnalyzer {
     /// The year classic timestamps are read in.
     pub fn year(&self) -> i32 {
         self.year
+    }
+
+    /// What the analyzer counts.
+    pub fn focus(&self) -> AuthFocus {
+        self.focus
     }
 
     /// Scans `block` line by line: the straightforward reference that
@@ -196,22 +226,25 @@ impl AuthAnalyzer {
         let Some(header) = parse_header(line) else {
             return Outcome::Counted;
         };
+        let everything = self.focus == AuthFocus::Everything;
         if !self.range.is_unbounded() {
             let t = header.timestamp.to_unix(self.year);
             if !t.is_some_and(|t| self.range.contains(t)) {
-                stats.filtered += 1;
+                stats.filtered += u64::from(everything);
                 return Outcome::Counted;
             }
         }
-        stats.sshd_lines += 1;
-        match parse_message(header.message) {
-            Message::Event(e) => stats.record(&e),
-            Message::Malformed => {
+        match (parse_message(header.message), everything) {
+            (Message::Event(e), true) => stats.record(&e),
+            (Message::Event(e), false) => stats.record_failed_ip(&e),
+            (Message::Malformed, true) => {
+                stats.sshd_lines += 1;
                 stats.malformed += 1;
                 return Outcome::Malformed;
             }
-            Message::Other => {}
+            (Message::Malformed | Message::Other, false) | (Message::Other, true) => {}
         }
+        stats.sshd_lines += u64::from(everything);
         Outcome::Counted
     }
 }

@@ -100,6 +100,15 @@ impl AuthStats {
 
     /// Counts one event.
     #[inline]
+    /// Records `e` if it is a failure, in `failed` and `failed_by_ip` only
+    /// ([`AuthFocus::FailedIps`](crate::AuthFocus::FailedIps)).
+    pub(crate) fn record_failed_ip(&mut self, e: &MessageEvent<'_>) {
+        if let AuthKind::Failed { count, .. } = e.kind {
+            self.failed = self.failed.saturating_add(count);
+            self.failed_by_ip.add(e.ip, count);
+        }
+    }
+
     pub(crate) fn record(&mut self, e: &MessageEvent<'_>) {
         match e.kind {
             AuthKind::Failed {
