@@ -14,7 +14,8 @@ Runs, from the workspace root:
   cargo clippy --workspace --all-targets -- -D warnings
   cargo test --workspace                       (the README's test command)
   RUSTDOCFLAGS='-D warnings' cargo doc --workspace --no-deps
-  cargo fuzz run TARGET -- -max_total_time=N   (every target of every crates/*/fuzz)
+  cargo fuzz run --target-dir target/fuzz TARGET -- -max_total_time=N
+                                               (every target of every crates/*/fuzz)
   cargo xtask bench --quick                    (the benchmark harness on 50 MB, so it never rots)
 
   --fuzz-seconds N   seconds per fuzz target (default 15)
@@ -138,12 +139,25 @@ fn fuzz_steps(root: &Path, seconds: u64) -> Result<Vec<(String, Command)>, Strin
                 String::from_utf8_lossy(&listed.stderr).trim()
             ));
         }
+        // One target dir for every crate's fuzz workspace: the sanitizer
+        // flags are the same, so the shared dependencies build once.
+        let target_dir = root.join("target/fuzz");
+        let target_dir = target_dir.to_string_lossy();
         for target in String::from_utf8_lossy(&listed.stdout).lines() {
             let max_time = format!("-max_total_time={seconds}");
             let (name, mut cmd) = step(
                 &dir,
                 "cargo",
-                &["fuzz", "run", target, "--", &max_time, "-rss_limit_mb=4096"],
+                &[
+                    "fuzz",
+                    "run",
+                    "--target-dir",
+                    &target_dir,
+                    target,
+                    "--",
+                    &max_time,
+                    "-rss_limit_mb=4096",
+                ],
             );
             // cargo-fuzz passes unstable sanitizer flags; the stable
             // toolchain accepts them with RUSTC_BOOTSTRAP.
