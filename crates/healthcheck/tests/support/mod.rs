@@ -140,11 +140,19 @@ fn serve(conn: TcpStream, state: &State) {
         .push((path.clone(), Instant::now()));
     let now = state.active.fetch_add(1, Ordering::AcqRel) + 1;
     state.max_active.fetch_max(now, Ordering::AcqRel);
-    respond(&mut conn, &path, state);
+    let answer = respond(&mut conn, &path, state);
+    // Done before the answer is written: the client cannot have it, and
+    // start another request, while this one still counts as active.
     state.active.fetch_sub(1, Ordering::AcqRel);
+    if let Some(answer) = answer {
+        write_answer(&mut conn, answer);
+    }
 }
 
-fn respond(conn: &mut TcpStream, path: &str, state: &State) {
+type Answer = (u16, String, Option<String>);
+
+/// The answer to `path`; `None` when the fault is a dropped connection.
+fn respond(conn: &mut TcpStream, path: &str, state: &State) -> Option<Answer> {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let nth = |key: &str| {
         let mut hits = state.hits.lock().unwrap();
@@ -153,7 +161,7 @@ fn respond(conn: &mut TcpStream, path: &str, state: &State) {
         *n
     };
     let ok = (200, "all good".to_string(), None);
-    let (code, body, retry_after): (u16, String, Option<String>) = match parts.as_slice() {
+    let (code, body, retry_after): Answer = match parts.as_slice() {
         ["ok"] => ok,
         ["body", text] => (200, text.to_string(), None),
         ["status", code] => (code.parse().unwrap_or(500), format!("status {code}"), None),
@@ -167,7 +175,7 @@ fn respond(conn: &mut TcpStream, path: &str, state: &State) {
         ["drop", key, n] => {
             if nth(key) <= n.parse().unwrap_or(0) {
                 let _ = conn.shutdown(Shutdown::Both);
-                return;
+                return None;
             }
             ok
         }
@@ -197,6 +205,10 @@ fn respond(conn: &mut TcpStream, path: &str, state: &State) {
         }
         _ => (404, "no such fault".to_string(), None),
     };
+    Some((code, body, retry_after))
+}
+
+fn write_answer(conn: &mut TcpStream, (code, body, retry_after): Answer) {
     let mut head = format!(
         "HTTP/1.1 {code} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
         reason(code),
