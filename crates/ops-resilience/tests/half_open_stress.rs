@@ -133,3 +133,42 @@ fn half_open_admission_under_many_threads() {
         "{probes} probes in {n} periods"
     );
 }
+
+/// The closed path without a listener takes its shortcut (no permit, a
+/// success in an all-success window only counted): with more threads than
+/// the breaker has counter slots, every call is still counted once.
+#[test]
+fn closed_path_counts_add_up_across_threads() {
+    let breaker = CircuitBreaker::builder()
+        .window(Window::Count(100))
+        .minimum_calls(100)
+        .failure_rate(50.0)
+        .build()
+        .unwrap();
+    const THREADS: u64 = 40;
+    const CALLS: u64 = 5_000;
+    let failed = AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (breaker, failed) = (&breaker, &failed);
+            s.spawn(move || {
+                for i in 0..CALLS {
+                    // One call in a hundred fails: the window keeps
+                    // leaving and re-entering its all-success state.
+                    let fail = (i + t) % 100 == 0;
+                    if fail {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let r = breaker.call(|| if fail { Err("down") } else { Ok(i) });
+                    assert!(r.is_ok() != fail);
+                }
+            });
+        }
+    });
+    let m = breaker.metrics();
+    assert_eq!(m.state, State::Closed);
+    assert_eq!(m.successful + m.failed, THREADS * CALLS);
+    assert_eq!(m.failed, failed.into_inner());
+    assert_eq!(m.window_calls, 100);
+    assert!(m.window_failures <= 100);
+}

@@ -36,21 +36,27 @@ pub enum State {
 }
 
 impl State {
-    const ALL: [State; 6] = [
-        State::Closed,
-        State::Open,
-        State::HalfOpen,
-        State::Disabled,
-        State::ForcedOpen,
-        State::MetricsOnly,
-    ];
-
+    #[inline]
     fn from_tag(tag: u64) -> State {
-        State::ALL[(tag & 0xff) as usize % State::ALL.len()]
+        match tag & 0xff {
+            0 => State::Closed,
+            1 => State::Open,
+            2 => State::HalfOpen,
+            3 => State::Disabled,
+            4 => State::ForcedOpen,
+            _ => State::MetricsOnly,
+        }
     }
 
-    fn tag(self) -> u64 {
-        State::ALL.iter().position(|s| *s == self).unwrap_or(0) as u64
+    const fn tag(self) -> u64 {
+        match self {
+            State::Closed => 0,
+            State::Open => 1,
+            State::HalfOpen => 2,
+            State::Disabled => 3,
+            State::ForcedOpen => 4,
+            State::MetricsOnly => 5,
+        }
     }
 
     /// The state's name in snake case, as metrics label it.
@@ -432,6 +438,9 @@ struct Config {
 }
 
 struct Shared {
+    /// No slow-call timing, no listener, a count window: the closed
+    /// state's successes can take the short path.
+    fast: bool,
     /// Epoch (bumped by every transition) << 8 | state tag. A permit holds
     /// the word it was issued under, so a late outcome from an earlier
     /// state is never counted in a later one.
@@ -657,6 +666,36 @@ impl CircuitBreaker {
         F: FnOnce() -> Result<T, E>,
         C: ClassifyCall<T, E> + ?Sized,
     {
+        let s = &*self.shared;
+        let word = s.state.load(Ordering::Acquire);
+        if s.fast && word & 0xff == State::Closed.tag() {
+            // The closed path without a permit: no clock, no listener, so
+            // nothing to carry from before the call to after it.
+            let result = f();
+            let outcome = classify.classify(&result);
+            if outcome == CallOutcome::Success && s.window.all_successes() {
+                s.totals.add(CallOutcome::Success, false);
+            } else {
+                let core = PermitCore {
+                    word,
+                    start: None,
+                    done: true,
+                };
+                s.record_slow(&core, outcome);
+            }
+            return result.map_err(BreakerError::Inner);
+        }
+        self.call_permitted(classify, f)
+    }
+
+    /// Every state but the plain closed one: through a permit. Kept out of
+    /// line so that the closed path inlines into the caller.
+    #[inline(never)]
+    fn call_permitted<T, E, F, C>(&self, classify: &C, f: F) -> Result<T, BreakerError<E>>
+    where
+        F: FnOnce() -> Result<T, E>,
+        C: ClassifyCall<T, E> + ?Sized,
+    {
         let permit = self.try_acquire().map_err(BreakerError::Rejected)?;
         let result = f();
         permit.record(classify.classify(&result));
@@ -819,6 +858,21 @@ impl Shared {
 
     #[inline]
     fn record(&self, p: &PermitCore, outcome: CallOutcome) {
+        if self.fast
+            && outcome == CallOutcome::Success
+            && p.word & 0xff == State::Closed.tag()
+            && self.window.all_successes()
+        {
+            // A success in a window of successes changes nothing but the
+            // total: the path of a healthy dependency.
+            self.totals.add(CallOutcome::Success, false);
+            return;
+        }
+        self.record_slow(p, outcome);
+    }
+
+    #[inline(never)]
+    fn record_slow(&self, p: &PermitCore, outcome: CallOutcome) {
         let state = State::from_tag(p.word);
         if state == State::Disabled {
             return;
@@ -843,6 +897,10 @@ impl Shared {
         let failure = outcome == CallOutcome::Failure;
         match state {
             State::Closed | State::MetricsOnly if outcome != CallOutcome::Ignored => {
+                if !failure && !slow && self.window.all_successes() {
+                    // Recording it would change nothing.
+                    return;
+                }
                 if self.state.load(Ordering::Acquire) != p.word {
                     return;
                 }
@@ -1116,6 +1174,9 @@ impl CircuitBreakerBuilder {
         };
         Ok(CircuitBreaker {
             shared: Arc::new(Shared {
+                fast: self.cfg.slow.is_none()
+                    && self.listeners.is_empty()
+                    && matches!(self.cfg.window, Window::Count(_)),
                 state: AtomicU64::new(State::Closed.tag()),
                 open_until: AtomicU64::new(0),
                 window,

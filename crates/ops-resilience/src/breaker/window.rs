@@ -54,6 +54,16 @@ impl SlidingWindow {
         }
     }
 
+    /// Whether the window is a count window full of successes, where
+    /// one more success changes nothing.
+    #[inline]
+    pub(crate) fn all_successes(&self) -> bool {
+        match self {
+            SlidingWindow::Count(w) => w.all_successes(),
+            SlidingWindow::Time(_) => false,
+        }
+    }
+
     pub(crate) fn counts(&self, now: Duration) -> Counts {
         match self {
             SlidingWindow::Count(w) => w.counts(),
@@ -109,6 +119,12 @@ impl CountWindow {
             // Generation 1, so that the zeroed slots read as empty.
             counters: AtomicU64::new(pack(1, [0; 3])),
         }
+    }
+
+    #[inline]
+    fn all_successes(&self) -> bool {
+        // Calls == size, failures == slow == 0, whatever the generation.
+        self.counters.load(Ordering::Acquire) & 0xffff_ffff_ffff == u64::from(self.size) << 32
     }
 
     #[inline]
