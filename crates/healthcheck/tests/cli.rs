@@ -142,7 +142,8 @@ fn retry_after_as_a_date_is_honoured() {
     // Two seconds ahead in whole seconds: at least one second later.
     let gap = at[1] - at[0];
     assert!(gap >= Duration::from_millis(950), "retried after {gap:?}");
-    assert!(gap <= Duration::from_secs(4), "retried after {gap:?}");
+    // Well under the 10 s cap on hints.
+    assert!(gap <= Duration::from_secs(8), "retried after {gap:?}");
 }
 
 #[test]
@@ -172,8 +173,9 @@ fn slow_responses_time_out() {
     let t = target(&v, &url);
     assert_eq!(t["detail"], "timed out after 0.3 s");
     assert_eq!(t["attempts"], 2);
+    // Two answers awaited in full would take 4 s.
     assert!(
-        started.elapsed() < Duration::from_millis(1900),
+        started.elapsed() < Duration::from_millis(3900),
         "took {:?}",
         started.elapsed()
     );
