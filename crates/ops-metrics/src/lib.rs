@@ -1,0 +1,94 @@
+//! Prometheus metrics for Linux hosts and for opskit's crates, and the SLO
+//! arithmetic that goes with them.
+//!
+//! - [`SystemCollector`] reads /proc and statvfs and exposes node_exporter's
+//!   families under node_exporter's names, labels and base units
+//!   (`node_cpu_seconds_total{cpu,mode}`, `node_memory_MemAvailable_bytes`,
+//!   `node_load1`, `node_filesystem_avail_bytes{device,fstype,mountpoint}`,
+//!   `node_network_receive_bytes_total{device}`, `node_boot_time_seconds`,
+//!   ...), so existing dashboards and alerts work unchanged. CPU counters
+//!   never go backwards.
+//! - [`ProcessCollector`] exposes the `process_*` families (CPU, memory,
+//!   file descriptors, start time) that client_golang has and
+//!   prometheus-client does not.
+//! - Both are prometheus-client [`Collector`](prometheus_client::collector::Collector)s:
+//!   register them with a [`Registry`](prometheus_client::registry::Registry)
+//!   next to your own metrics. `refresh()` reads the files; encoding writes
+//!   the last reading, so collection can follow each scrape or an interval.
+//! - [`encode`] writes a registry as OpenMetrics or as the classic text
+//!   format 0.0.4 ([`Format`]), and [`Format::from_accept`] picks one from
+//!   a request's `Accept` header.
+//! - The parsers ([`parse_proc_stat`], [`parse_meminfo`], ...) take any
+//!   reader, so they run on fixtures as on the live /proc.
+//!
+//! # Example
+//!
+//! ```
+//! use ops_metrics::{Format, ProcessCollector, SystemCollector, encode};
+//! use prometheus_client::registry::Registry;
+//! use std::sync::Arc;
+//!
+//! let system = Arc::new(SystemCollector::new());
+//! let process = Arc::new(ProcessCollector::new());
+//! let mut registry = Registry::default();
+//! registry.register_collector(Box::new(Arc::clone(&system)));
+//! registry.register_collector(Box::new(Arc::clone(&process)));
+//!
+//! // Read /proc (on each scrape, or every few seconds).
+//! let errors = system.refresh();
+//! assert!(errors.is_empty());
+//! process.refresh()?;
+//!
+//! let mut text = String::new();
+//! encode(&mut text, &registry, Format::Text004)?;
+//! assert!(text.contains("# TYPE node_cpu_seconds_total counter"));
+//! assert!(text.contains("node_memory_MemAvailable_bytes "));
+//! assert!(text.contains("process_resident_memory_bytes "));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! - `exporter` (default): the HTTP server (tokio and hyper, HTTP/1.1)
+//!   that serves `/metrics` with content negotiation and `/healthz`.
+//! - `logscan`: `LogScanMetrics`, lines, bytes, malformed and oversized
+//!   lines of ops-logscan scans.
+//! - `resilience`: `RetryMetrics` (attempts by outcome, backoff waits) and
+//!   `BreakerMetrics` (state, calls by result, transitions) for retry
+//!   loops and circuit breakers; no dependency.
+//! - `exec`: `CommandMetrics` (commands by outcome, durations) for
+//!   subprocesses; no dependency.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// Bad input is an `Err`, never a panic; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub use crate::encode::{Format, encode};
+pub use crate::error::{Error, SloError};
+pub use crate::filesystem::{FsStat, FsUsage, MountFilter, Statvfs};
+#[cfg(feature = "exec")]
+pub use crate::instrument::exec::{CommandMetrics, CommandOutcome};
+#[cfg(feature = "logscan")]
+pub use crate::instrument::logscan::LogScanMetrics;
+#[cfg(feature = "resilience")]
+pub use crate::instrument::resilience::{
+    AttemptOutcome, BreakerMetrics, BreakerState, CallResult, RetryMetrics,
+};
+pub use crate::process::{Pid, ProcessCollector, ProcessCollectorBuilder, ProcessSnapshot};
+pub use crate::procfs::{
+    CpuTicks, Limit, LoadAvg, MAX_FILE_BYTES, MemField, MemUnit, Mount, NetDev, PidStat, ProcStat,
+    RECEIVE_COLUMNS, TRANSMIT_COLUMNS, parse_loadavg, parse_max_open_files, parse_meminfo,
+    parse_mounts, parse_net_dev, parse_pid_stat, parse_proc_stat,
+};
+pub use crate::system::{
+    Filesystem, Subsystem, SystemCollector, SystemCollectorBuilder, SystemSnapshot,
+};
+
+mod encode;
+mod error;
+mod filesystem;
+mod instrument;
+mod process;
+mod procfs;
+mod system;
