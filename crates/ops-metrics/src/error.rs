@@ -63,9 +63,10 @@ pub enum SloError {
     /// An objective outside (0, 1) as a ratio, or (0, 100) as a percentage.
     #[error("objective {0} is not between 0 and 100 percent (exclusive)")]
     Objective(f64),
-    /// A window of zero length, or one that does not parse.
-    #[error("invalid window {0:?}: want a Prometheus duration such as 30d, 6h or 5m")]
-    Window(String),
+    /// A duration (window, interval) of zero length, or one that does not
+    /// parse.
+    #[error("invalid duration {0:?}: want a Prometheus duration such as 30d, 6h or 5m")]
+    Duration(String),
     /// Good events outnumber all events, or a count is not finite.
     #[error("invalid counts: {good} good of {total} total")]
     Counts {

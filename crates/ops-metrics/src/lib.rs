@@ -49,8 +49,9 @@
 //!
 //! # Crate features
 //!
-//! - `exporter` (default): the HTTP server (tokio and hyper, HTTP/1.1)
-//!   that serves `/metrics` with content negotiation and `/healthz`.
+//! - `exporter` (default): [`Exporter`], the HTTP server (tokio and
+//!   hyper, HTTP/1.1) that serves `/metrics` with content negotiation and
+//!   `/healthz`, collecting on each scrape or on an interval.
 //! - `logscan`: `LogScanMetrics`, lines, bytes, malformed and oversized
 //!   lines of ops-logscan scans.
 //! - `resilience`: `RetryMetrics` (attempts by outcome, backoff waits) and
@@ -64,8 +65,11 @@
 // Bad input is an `Err`, never a panic; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub use crate::duration::parse_duration;
 pub use crate::encode::{Format, encode};
 pub use crate::error::{Error, SloError};
+#[cfg(feature = "exporter")]
+pub use crate::exporter::{Collection, Exporter, ExporterBuilder};
 pub use crate::filesystem::{FsStat, FsUsage, MountFilter, Statvfs};
 #[cfg(feature = "exec")]
 pub use crate::instrument::exec::{CommandMetrics, CommandOutcome};
@@ -81,14 +85,20 @@ pub use crate::procfs::{
     RECEIVE_COLUMNS, TRANSMIT_COLUMNS, parse_loadavg, parse_max_open_files, parse_meminfo,
     parse_mounts, parse_net_dev, parse_pid_stat, parse_proc_stat,
 };
+pub use crate::slo::rules::{Slo, SloSpec, WINDOW_PLACEHOLDER};
+pub use crate::slo::{BurnRateAlert, Objective, Severity, WORKBOOK_ALERTS};
 pub use crate::system::{
     Filesystem, Subsystem, SystemCollector, SystemCollectorBuilder, SystemSnapshot,
 };
 
+mod duration;
 mod encode;
 mod error;
+#[cfg(feature = "exporter")]
+mod exporter;
 mod filesystem;
 mod instrument;
 mod process;
 mod procfs;
+mod slo;
 mod system;
