@@ -81,6 +81,17 @@ impl ExporterBuilder {
         self
     }
 
+    /// Adds a function to run at every collection, with the collectors:
+    /// to update metrics of your own registry from a file or a query, say.
+    /// The errors it returns are logged.
+    pub fn on_collect<F>(mut self, collect: F) -> Self
+    where
+        F: Fn() -> Vec<Error> + Send + Sync + 'static,
+    {
+        self.refreshers.push(Box::new(collect));
+        self
+    }
+
     /// When to collect (default [`Collection::OnScrape`]).
     pub fn collection(mut self, collection: Collection) -> Self {
         self.collection = collection;

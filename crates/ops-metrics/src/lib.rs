@@ -20,6 +20,16 @@
 //!   a request's `Accept` header.
 //! - The parsers ([`parse_proc_stat`], [`parse_meminfo`], ...) take any
 //!   reader, so they run on fixtures as on the live /proc.
+//! - [`Exporter`] (feature `exporter`) serves `/metrics` and `/healthz`
+//!   over HTTP, collecting on each scrape or on an interval
+//!   ([`Collection`]), and shuts down gracefully; the `sysexporter` binary
+//!   is a thin command line over it.
+//! - Metric sets for the other crates, each behind a feature:
+//!   `LogScanMetrics`, `RetryMetrics`, `BreakerMetrics`, `CommandMetrics`.
+//! - SLO math: [`Objective`] turns a target into allowed downtime, error
+//!   budget remaining, burn rate and time to exhaustion; [`SloSpec`] reads
+//!   an SLO spec file and generates the SRE workbook's multi-window,
+//!   multi-burn-rate recording and alerting rules ([`WORKBOOK_ALERTS`]).
 //!
 //! # Example
 //!
@@ -102,3 +112,30 @@ mod process;
 mod procfs;
 mod slo;
 mod system;
+
+#[cfg(test)]
+mod tests {
+    /// Collectors, the exporter and the metric sets are shared across
+    /// threads and tasks.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<crate::SystemCollector>();
+        send_sync::<crate::ProcessCollector>();
+        send_sync::<crate::SystemSnapshot>();
+        send_sync::<crate::Error>();
+        send_sync::<crate::SloError>();
+        send_sync::<crate::SloSpec>();
+        #[cfg(feature = "exporter")]
+        send_sync::<crate::Exporter>();
+        #[cfg(feature = "logscan")]
+        send_sync::<crate::LogScanMetrics>();
+        #[cfg(feature = "resilience")]
+        {
+            send_sync::<crate::RetryMetrics>();
+            send_sync::<crate::BreakerMetrics>();
+        }
+        #[cfg(feature = "exec")]
+        send_sync::<crate::CommandMetrics>();
+    }
+}

@@ -184,8 +184,8 @@ impl SystemCollectorBuilder {
 ///
 /// CPU times never go backwards: a value below the last one reported (the
 /// kernel's per-CPU iowait and idle are known to step back a little) is
-/// reported as the last one, the maximum so far, as node_exporter does
-/// since 1.4. A CPU whose idle time falls by 3 seconds or more was taken
+/// reported as the last one, the maximum so far, as node_exporter's cpu
+/// collector does. A CPU whose idle time falls by 3 seconds or more was taken
 /// offline and back (hotplug), and its counters start over from the new
 /// values, which Prometheus sees as a counter reset. Network counters are
 /// passed through: they fall only when an interface is recreated, a real

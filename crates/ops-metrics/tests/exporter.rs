@@ -100,3 +100,30 @@ fn render_without_http() {
     assert!(text.contains("# TYPE node_load1 gauge\n"));
     assert!(text.ends_with("# EOF\n"));
 }
+
+/// On virtual time: a collection at start, then one every interval, and
+/// none after shutdown.
+#[tokio::test(start_paused = true)]
+async fn interval_collection_runs_on_the_interval() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    let exporter = Exporter::builder()
+        .on_collect(move || {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Vec::new()
+        })
+        .collection(Collection::Interval(Duration::from_secs(5)))
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    exporter
+        .serve(listener, tokio::time::sleep(Duration::from_millis(26_500)))
+        .await;
+    // At 0 s, then at 5, 10, 15, 20 and 25 s.
+    assert_eq!(count.load(Ordering::SeqCst), 6);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(count.load(Ordering::SeqCst), 6);
+}
