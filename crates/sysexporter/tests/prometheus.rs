@@ -15,7 +15,7 @@ struct Prometheus {
     child: Child,
     addr: SocketAddr,
     log: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Prometheus {
@@ -31,16 +31,29 @@ impl Prometheus {
              rule_files: [rules.yml]\n\
              scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [\"{target}\"]\n"
         );
-        let config_path = dir.path().join("prometheus.yml");
-        fs::write(&config_path, config).unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        fs::write(dir.path().join("prometheus.yml"), config).unwrap();
         let log = dir.path().join("prometheus.log");
-        let log_file = fs::File::create(&log).unwrap();
+        let (child, addr) = Self::spawn(dir.path(), &log);
+        Prometheus {
+            child,
+            addr,
+            log,
+            dir,
+        }
+    }
+
+    /// Starts Prometheus on a port that was free a moment ago.
+    fn spawn(dir: &std::path::Path, log: &std::path::Path) -> (Child, SocketAddr) {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let log_file = fs::File::create(log).unwrap();
         let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config_path.display()))
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
             .arg(format!(
                 "--storage.tsdb.path={}",
-                dir.path().join("data").display()
+                dir.join("data").display()
             ))
             .arg(format!("--web.listen-address={addr}"))
             .stdin(Stdio::null())
@@ -48,12 +61,7 @@ impl Prometheus {
             .stderr(log_file)
             .spawn()
             .expect("prometheus is installed (Debian package prometheus)");
-        Prometheus {
-            child,
-            addr,
-            log,
-            _dir: dir,
-        }
+        (child, addr)
     }
 
     fn log(&self) -> String {
@@ -64,8 +72,17 @@ impl Prometheus {
     /// deadline passes; the `data.result` array.
     fn query_until_found(&mut self, query: &str, deadline: Instant) -> Vec<serde_json::Value> {
         let path = format!("/api/v1/query?query={}", encode_query(query));
+        let mut restarts = 0;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // Another process took the port between free_port() and
+                // Prometheus binding it: try another.
+                if restarts < 3 && self.log().contains("address already in use") {
+                    restarts += 1;
+                    let dir = self.dir.path().to_path_buf();
+                    (self.child, self.addr) = Self::spawn(&dir, &self.log);
+                    continue;
+                }
                 panic!("prometheus exited ({status}):\n{}", self.log());
             }
             // Prometheus may not listen yet: a refused connection is a retry.
