@@ -289,9 +289,10 @@ impl Exporter {
         }
     }
 
+    /// For HEAD, hyper sends the headers (Content-Length included) and not
+    /// the body.
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let head = req.method() == Method::HEAD;
-        if req.method() != Method::GET && !head {
+        if req.method() != Method::GET && req.method() != Method::HEAD {
             let mut resp = respond(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "text/plain",
@@ -301,7 +302,7 @@ impl Exporter {
                 .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
             return resp;
         }
-        let mut resp = match req.uri().path() {
+        match req.uri().path() {
             "/metrics" => {
                 let format =
                     Format::from_accept(req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()));
@@ -317,11 +318,7 @@ impl Exporter {
                 "<html><body><a href=\"/metrics\">/metrics</a></body></html>\n",
             ),
             _ => respond(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
-        };
-        if head {
-            *resp.body_mut() = Full::new(Bytes::new());
         }
-        resp
     }
 }
 

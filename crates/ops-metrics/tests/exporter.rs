@@ -65,6 +65,16 @@ async fn methods_and_paths() {
         let head = request(addr, "HEAD /metrics HTTP/1.1");
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
         assert_eq!(body(&head), "");
+        let length = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length: ")
+                    .map(str::to_owned)
+            })
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        assert!(length > 1000, "{head}");
         let post = request(addr, "POST /metrics HTTP/1.1");
         assert!(post.starts_with("HTTP/1.1 405 "), "{post}");
         assert!(
