@@ -133,6 +133,11 @@ const MATCHING_COLLECTORS: [&str; 6] =
 
 const NODE_EXPORTER: &str = "prometheus-node-exporter";
 
+const UPSTREAM_DEFAULTS: [&str; 2] = [
+    "--collector.filesystem.mount-points-exclude=^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)",
+    "--collector.netdev.device-exclude=",
+];
+
 /// One exporter under test.
 struct Subject {
     name: String,
@@ -192,6 +197,10 @@ fn execute(args: Args) -> Result<(), String> {
                 .iter()
                 .map(|c| format!("--collector.{c}")),
         );
+        // Upstream's defaults where Debian's package changes them (it also
+        // leaves out /run, /mnt, /media and lo), so both expose the same
+        // series.
+        matching.extend(UPSTREAM_DEFAULTS.iter().map(|s| (*s).to_owned()));
         specs.push(("node_exporter (same collectors)".to_owned(), matching));
     } else {
         eprintln!("xtask bench: {NODE_EXPORTER} is not installed; its rows are skipped");
@@ -583,8 +592,12 @@ const METHOD: &str = "
   collectors\" is `--collector.disable-defaults` with `--collector.cpu
   --collector.meminfo --collector.loadavg --collector.filesystem
   --collector.netdev --collector.stat`, the families sysexporter exposes
-  (plus its Go and process metrics). The `samples` column shows the size of
-  each answer.
+  (plus its Go and process metrics), and with upstream's default mount
+  point and interface exclusions, which Debian's package widens
+  (`--collector.filesystem.mount-points-exclude` as upstream,
+  `--collector.netdev.device-exclude=`), so that both report the same
+  series (`crates/sysexporter/tests/node_exporter_compat.rs` checks that
+  they do). The `samples` column shows the size of each answer.
 - Ratios divide each row's figure by sysexporter's (collecting on scrape).
 ";
 
