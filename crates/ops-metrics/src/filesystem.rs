@@ -27,6 +27,12 @@ pub trait FsStat: fmt::Debug + Send + Sync {
     fn usage(&self, mountpoint: &Path) -> io::Result<FsUsage>;
 }
 
+impl<T: FsStat + ?Sized> FsStat for std::sync::Arc<T> {
+    fn usage(&self, mountpoint: &Path) -> io::Result<FsUsage> {
+        (**self).usage(mountpoint)
+    }
+}
+
 /// [`FsStat`] through the statvfs(2) system call (rustix's safe binding).
 ///
 /// statvfs on a network filesystem whose server is gone can block for a

@@ -109,6 +109,7 @@ pub struct SystemSnapshot {
 #[derive(Debug)]
 pub struct SystemCollectorBuilder {
     root: PathBuf,
+    rootfs: PathBuf,
     fs: Arc<dyn FsStat>,
     filter: MountFilter,
     clock_ticks: Option<u64>,
@@ -119,6 +120,16 @@ impl SystemCollectorBuilder {
     /// the host's /proc mounted into a container.
     pub fn procfs(mut self, root: impl Into<PathBuf>) -> Self {
         self.root = root.into();
+        self
+    }
+
+    /// Where the host's root filesystem is (default `/`): the mount points
+    /// of the mount table are looked up under it for statvfs, and reported
+    /// as the table says. For a container that mounts the host's `/` at
+    /// `/host` and its /proc at `/host/proc` (node_exporter's
+    /// `--path.rootfs`).
+    pub fn rootfs(mut self, root: impl Into<PathBuf>) -> Self {
+        self.rootfs = root.into();
         self
     }
 
@@ -151,6 +162,7 @@ impl SystemCollectorBuilder {
         }
         Ok(SystemCollector {
             root: self.root,
+            rootfs: self.rootfs,
             fs: self.fs,
             filter: self.filter,
             clock_ticks,
@@ -194,6 +206,7 @@ impl SystemCollectorBuilder {
 #[derive(Debug)]
 pub struct SystemCollector {
     root: PathBuf,
+    rootfs: PathBuf,
     fs: Arc<dyn FsStat>,
     filter: MountFilter,
     clock_ticks: u64,
@@ -230,6 +243,7 @@ impl SystemCollector {
     pub fn new() -> SystemCollector {
         SystemCollector {
             root: PathBuf::from("/proc"),
+            rootfs: PathBuf::from("/"),
             fs: Arc::new(Statvfs),
             filter: MountFilter::default(),
             clock_ticks: clock_ticks(),
@@ -242,6 +256,7 @@ impl SystemCollector {
     pub fn builder() -> SystemCollectorBuilder {
         SystemCollectorBuilder {
             root: PathBuf::from("/proc"),
+            rootfs: PathBuf::from("/"),
             fs: Arc::new(Statvfs),
             filter: MountFilter::default(),
             clock_ticks: None,
@@ -303,7 +318,11 @@ impl SystemCollector {
     }
 
     fn filesystems(&self) -> Result<Vec<Filesystem>, Error> {
-        let mounts = read_proc(&self.root, "self/mounts", procfs::parse_mounts)?;
+        // The mounts of PID 1, as node_exporter reads them: in a container
+        // given the host's /proc, those are the host's. Our own when PID 1's
+        // are not readable.
+        let mounts = read_proc(&self.root, "1/mounts", procfs::parse_mounts)
+            .or_else(|_| read_proc(&self.root, "self/mounts", procfs::parse_mounts))?;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         for m in mounts {
@@ -313,7 +332,8 @@ impl SystemCollector {
             if !seen.insert((m.device.clone(), m.mountpoint.clone(), m.fstype.clone())) {
                 continue;
             }
-            let usage = self.fs.usage(Path::new(&m.mountpoint)).ok();
+            let path = self.rootfs.join(m.mountpoint.trim_start_matches('/'));
+            let usage = self.fs.usage(&path).ok();
             out.push(Filesystem {
                 read_only: m.options.split(',').any(|o| o == "ro"),
                 device: m.device,

@@ -210,3 +210,68 @@ fn cpu_time_stepping_back_is_held() {
     let replugged = read(stat(3, 9_900));
     assert_eq!((replugged.iowait, replugged.idle), (3, 9_900));
 }
+
+/// statvfs is asked under the root filesystem given; labels keep the
+/// mount table's paths.
+#[test]
+fn rootfs_prefixes_statvfs_paths_only() {
+    #[derive(Debug, Default)]
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+    impl ops_metrics::FsStat for Recorder {
+        fn usage(&self, mountpoint: &std::path::Path) -> std::io::Result<ops_metrics::FsUsage> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(mountpoint.display().to_string());
+            Ok(ops_metrics::FsUsage::default())
+        }
+    }
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let system = SystemCollector::builder()
+        .procfs(testdata().join("proc/debian-2cpu"))
+        .rootfs("/host")
+        .fs_stat(std::sync::Arc::clone(&recorder))
+        .build()
+        .unwrap();
+    assert!(system.refresh().is_empty());
+    let asked = recorder.0.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [
+            "/host/run",
+            "/host/",
+            "/host/boot/efi",
+            "/host/srv/my data",
+            "/host/mnt/nas"
+        ]
+    );
+    let snap = system.snapshot();
+    let mountpoints: Vec<&str> = snap
+        .filesystems
+        .iter()
+        .map(|f| f.mountpoint.as_str())
+        .collect();
+    assert_eq!(
+        mountpoints,
+        ["/run", "/", "/boot/efi", "/srv/my data", "/mnt/nas"]
+    );
+}
+
+/// The mount table of PID 1 (the host's, in a container given the host's
+/// /proc) comes first; the process's own when PID 1's cannot be read.
+#[test]
+fn pid_one_mounts_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("self")).unwrap();
+    std::fs::write(dir.path().join("self/mounts"), "/dev/a /self ext4 rw 0 0\n").unwrap();
+    let system = SystemCollector::builder()
+        .procfs(dir.path())
+        .build()
+        .unwrap();
+    system.refresh();
+    assert_eq!(system.snapshot().filesystems[0].mountpoint, "/self");
+    std::fs::create_dir_all(dir.path().join("1")).unwrap();
+    std::fs::write(dir.path().join("1/mounts"), "/dev/b /one ext4 rw 0 0\n").unwrap();
+    system.refresh();
+    assert_eq!(system.snapshot().filesystems[0].mountpoint, "/one");
+}

@@ -39,6 +39,10 @@ struct Cli {
     /// Where /proc is: the host's /proc mounted into a container, say.
     #[arg(long, value_name = "DIR", default_value = "/proc")]
     procfs: PathBuf,
+    /// Where the host's root filesystem is mounted, for statvfs of its
+    /// mount points (in a container: the host's / at /host).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    rootfs: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -55,7 +59,12 @@ fn main() -> ExitCode {
 
 async fn serve(cli: &Cli) -> Result<(), BoxError> {
     let exporter = Exporter::builder()
-        .system(SystemCollector::builder().procfs(&cli.procfs).build()?)
+        .system(
+            SystemCollector::builder()
+                .procfs(&cli.procfs)
+                .rootfs(&cli.rootfs)
+                .build()?,
+        )
         .process(ProcessCollector::builder().procfs(&cli.procfs).build()?)
         .collection(
             cli.interval
