@@ -17,6 +17,7 @@ use ops_loggen::{GenOptions, Kind, Quirks, generate, parse_size};
 mod answer;
 mod json;
 mod measure;
+mod metrics;
 mod report;
 
 use answer::AccessAnswer;
@@ -24,6 +25,7 @@ use report::{Row, Section, Verdict};
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--size SIZE] [--runs N] [--scale]
+       cargo xtask bench --suite metrics [...]   (sysexporter vs node_exporter; --suite metrics --help)
 
 Generates an auth and an access log in bench-data/ (once; ops-loggen, seed 42,
 no quirks), builds logscan in release, and times logscan and its peers
@@ -117,6 +119,14 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 
 /// Entry point from `main`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
+    let args = match metrics::take_suite(args) {
+        Ok((metrics::Suite::Metrics, rest)) => return metrics::run(rest),
+        Ok((metrics::Suite::Logs, rest)) => rest,
+        Err(msg) => {
+            eprintln!("xtask bench: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let args = match parse(args) {
         Ok(Some(a)) => a,
         Ok(None) => {
