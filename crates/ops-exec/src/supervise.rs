@@ -1,0 +1,211 @@
+//! The deadlines of one run, as a state machine that both engines (the
+//! blocking poll loop and the tokio one) drive: they report what happened
+//! (the leader exited, the pipes closed, time passed) and carry out the
+//! actions it returns. It does no I/O and reads no clock, so every path is
+//! unit-tested with made-up instants.
+
+use std::time::{Duration, Instant};
+
+/// What the engine must do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Nothing yet.
+    Wait,
+    /// SIGTERM to the process group: the timeout ran out.
+    Terminate,
+    /// SIGKILL to the process group: the grace period ran out, or the
+    /// timed-out leader is gone and stragglers may remain.
+    Kill,
+    /// Stop reading the output pipes: someone outside the group holds them.
+    Abandon,
+    /// Reap the leader and return.
+    Finish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before the timeout (if any).
+    Running,
+    /// SIGTERM sent; SIGKILL at `until`.
+    Terminating { until: Instant },
+    /// SIGKILL sent (or the leader exited); pipes abandoned at `until`.
+    Draining { until: Instant },
+    /// The pipes were abandoned.
+    Abandoned,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Supervisor {
+    deadline: Option<Instant>,
+    grace: Duration,
+    wait_delay: Duration,
+    phase: Phase,
+    timed_out: bool,
+    killed: bool,
+    exited: bool,
+    pipes_open: bool,
+}
+
+impl Supervisor {
+    pub(crate) fn new(
+        start: Instant,
+        timeout: Option<Duration>,
+        grace: Duration,
+        wait_delay: Duration,
+        pipes_open: bool,
+    ) -> Supervisor {
+        Supervisor {
+            deadline: timeout.and_then(|t| start.checked_add(t)),
+            grace,
+            wait_delay,
+            phase: Phase::Running,
+            timed_out: false,
+            killed: false,
+            exited: false,
+            pipes_open,
+        }
+    }
+
+    pub(crate) fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    pub(crate) fn abandoned(&self) -> bool {
+        self.phase == Phase::Abandoned
+    }
+
+    /// The next instant at which [`Supervisor::step`] has something to do.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Running if !self.exited => self.deadline,
+            Phase::Running | Phase::Abandoned => None,
+            Phase::Terminating { until } | Phase::Draining { until } => Some(until),
+        }
+    }
+
+    /// The leader process exited (it is not reaped yet).
+    pub(crate) fn leader_exited(&mut self, now: Instant) {
+        if self.exited {
+            return;
+        }
+        self.exited = true;
+        if self.phase == Phase::Running {
+            self.phase = Phase::Draining {
+                until: now + self.wait_delay,
+            };
+        }
+    }
+
+    /// Both output pipes reached end of file.
+    pub(crate) fn pipes_closed(&mut self) {
+        self.pipes_open = false;
+    }
+
+    /// What to do at `now`; call it after every event and whenever the
+    /// next deadline passes, and carry the action out before calling again.
+    pub(crate) fn step(&mut self, now: Instant) -> Action {
+        let done = self.exited && (!self.pipes_open || self.phase == Phase::Abandoned);
+        if done {
+            // A timed-out group may hold processes that outlived the
+            // leader; they go while its pid still anchors the group.
+            if self.timed_out && !self.killed {
+                self.killed = true;
+                return Action::Kill;
+            }
+            return Action::Finish;
+        }
+        match self.phase {
+            Phase::Running => match self.deadline {
+                Some(d) if now >= d && !self.exited => {
+                    self.timed_out = true;
+                    self.phase = Phase::Terminating {
+                        until: now + self.grace,
+                    };
+                    Action::Terminate
+                }
+                _ => Action::Wait,
+            },
+            Phase::Terminating { until } if now >= until => {
+                self.killed = true;
+                self.phase = Phase::Draining {
+                    until: now + self.wait_delay,
+                };
+                Action::Kill
+            }
+            Phase::Draining { until } if now >= until => {
+                self.phase = Phase::Abandoned;
+                Action::Abandon
+            }
+            Phase::Terminating { .. } | Phase::Draining { .. } | Phase::Abandoned => Action::Wait,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    fn sup(timeout: Option<Duration>) -> (Supervisor, Instant) {
+        let t0 = Instant::now();
+        (Supervisor::new(t0, timeout, 5 * S, 2 * S, true), t0)
+    }
+
+    #[test]
+    fn normal_exit_finishes_when_pipes_close() {
+        let (mut s, t0) = sup(Some(10 * S));
+        assert_eq!(s.next_deadline(), Some(t0 + 10 * S));
+        assert_eq!(s.step(t0 + S), Action::Wait);
+        s.leader_exited(t0 + 2 * S);
+        assert_eq!(s.step(t0 + 2 * S), Action::Wait);
+        s.pipes_closed();
+        assert_eq!(s.step(t0 + 2 * S), Action::Finish);
+        assert!(!s.timed_out() && !s.abandoned());
+    }
+
+    #[test]
+    fn timeout_terminates_then_kills_then_abandons() {
+        let (mut s, t0) = sup(Some(S));
+        assert_eq!(s.step(t0 + S), Action::Terminate);
+        assert_eq!(s.next_deadline(), Some(t0 + 6 * S));
+        assert_eq!(s.step(t0 + 3 * S), Action::Wait);
+        assert_eq!(s.step(t0 + 6 * S), Action::Kill);
+        s.leader_exited(t0 + 6 * S);
+        assert_eq!(s.next_deadline(), Some(t0 + 8 * S));
+        assert_eq!(s.step(t0 + 8 * S), Action::Abandon);
+        assert!(s.abandoned());
+        assert_eq!(s.step(t0 + 8 * S), Action::Finish);
+        assert!(s.timed_out());
+    }
+
+    #[test]
+    fn timed_out_leader_that_dies_on_term_still_gets_its_group_killed() {
+        let (mut s, t0) = sup(Some(S));
+        assert_eq!(s.step(t0 + S), Action::Terminate);
+        s.leader_exited(t0 + S);
+        s.pipes_closed();
+        assert_eq!(s.step(t0 + S), Action::Kill);
+        assert_eq!(s.step(t0 + S), Action::Finish);
+    }
+
+    #[test]
+    fn pipes_held_after_exit_are_abandoned_after_the_wait_delay() {
+        let (mut s, t0) = sup(None);
+        assert_eq!(s.next_deadline(), None);
+        s.leader_exited(t0 + S);
+        assert_eq!(s.next_deadline(), Some(t0 + 3 * S));
+        assert_eq!(s.step(t0 + 2 * S), Action::Wait);
+        assert_eq!(s.step(t0 + 3 * S), Action::Abandon);
+        assert_eq!(s.step(t0 + 3 * S), Action::Finish);
+        assert!(!s.timed_out());
+    }
+
+    #[test]
+    fn a_timeout_after_the_leader_exited_does_not_fire() {
+        let (mut s, t0) = sup(Some(2 * S));
+        s.leader_exited(t0 + S);
+        assert_eq!(s.step(t0 + 2 * S + S / 2), Action::Wait);
+        assert!(!s.timed_out());
+    }
+}
