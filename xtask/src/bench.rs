@@ -15,6 +15,7 @@ use std::process::{Command, ExitCode};
 use ops_loggen::{GenOptions, Kind, Quirks, generate, parse_size};
 
 mod answer;
+mod exec;
 mod json;
 mod measure;
 mod report;
@@ -35,6 +36,8 @@ rewrites docs/benchmarks.md and docs/bench-throughput.svg.
   --runs N      timed runs per command (default 5; 2 with --quick)
   --quick       50MB files, few runs, docs untouched (what CI runs)
   --scale       also time logscan on a log 4 times as large (generated once)
+  --suite exec  the subprocess benchmark instead (ops-exec, std, Python's
+                subprocess.run: `cargo xtask bench --suite exec --help`)
   -h, --help    show this help
 
 Missing peers are reported and skipped. Exit status: 0 when every answer is
@@ -117,6 +120,14 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 
 /// Entry point from `main`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
+    let args = match exec::take_suite(args) {
+        Ok(exec::Suite::Exec(rest)) => return exec::run(rest),
+        Ok(exec::Suite::Logs(rest)) => rest,
+        Err(msg) => {
+            eprintln!("xtask bench: {msg}");
+            return ExitCode::from(2);
+        }
+    };
     let args = match parse(args) {
         Ok(Some(a)) => a,
         Ok(None) => {

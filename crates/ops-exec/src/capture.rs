@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::{self, Read};
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -167,6 +168,21 @@ impl Keeper {
         }
     }
 
+    /// Where a read of up to `max` bytes can land without a copy: a slot
+    /// of the tail once the head is full.
+    fn slot(&mut self, max: usize) -> Option<&mut [u8]> {
+        if self.head.len() < self.head_cap {
+            return None;
+        }
+        self.tail.slot(max)
+    }
+
+    /// `n` bytes were read into the slot.
+    fn commit(&mut self, n: usize) {
+        self.total += n as u64;
+        self.tail.advance(n);
+    }
+
     pub(crate) fn finish(self) -> Captured {
         let Keeper {
             mut head,
@@ -193,13 +209,17 @@ impl Keeper {
     }
 }
 
-/// The last `cap` bytes pushed, in a buffer that grows up to `cap`.
+/// The last `cap` bytes pushed. The buffer is allocated whole on first
+/// use (zeroed lazily by the allocator, so untouched pages cost nothing),
+/// and reads can land in it directly ([`Ring::slot`]).
 #[derive(Debug)]
 struct Ring {
     cap: usize,
     buf: Vec<u8>,
-    /// Where the oldest byte is, once `buf` is full.
-    start: usize,
+    /// Valid bytes, up to `cap`; until the first wrap they are `buf[..filled]`.
+    filled: usize,
+    /// Where the next byte goes (the oldest byte once full).
+    next: usize,
 }
 
 impl Ring {
@@ -207,7 +227,14 @@ impl Ring {
         Ring {
             cap,
             buf: Vec::new(),
-            start: 0,
+            filled: 0,
+            next: 0,
+        }
+    }
+
+    fn allocate(&mut self) {
+        if self.buf.len() < self.cap {
+            self.buf = vec![0; self.cap];
         }
     }
 
@@ -215,28 +242,37 @@ impl Ring {
         if self.cap == 0 {
             return;
         }
+        self.allocate();
         let bytes = &bytes[bytes.len().saturating_sub(self.cap)..];
-        let room = self.cap - self.buf.len();
-        if room > 0 {
-            let take = room.min(bytes.len());
-            self.buf.extend_from_slice(&bytes[..take]);
-            self.overwrite(&bytes[take..]);
-        } else {
-            self.overwrite(bytes);
-        }
-    }
-
-    /// Overwrites the oldest bytes of a full buffer; `bytes.len() <= cap`.
-    fn overwrite(&mut self, bytes: &[u8]) {
-        let first = (self.cap - self.start).min(bytes.len());
-        self.buf[self.start..self.start + first].copy_from_slice(&bytes[..first]);
+        let first = (self.cap - self.next).min(bytes.len());
+        self.buf[self.next..self.next + first].copy_from_slice(&bytes[..first]);
         let rest = &bytes[first..];
         self.buf[..rest.len()].copy_from_slice(rest);
-        self.start = (self.start + bytes.len()) % self.cap;
+        self.advance(bytes.len());
+    }
+
+    /// Room for up to `max` bytes at the write position, for a read to
+    /// fill before [`Ring::advance`]; `None` when the ring keeps nothing.
+    fn slot(&mut self, max: usize) -> Option<&mut [u8]> {
+        if self.cap == 0 {
+            return None;
+        }
+        self.allocate();
+        let end = self.cap.min(self.next + max);
+        Some(&mut self.buf[self.next..end])
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.next = (self.next + n) % self.cap;
+        self.filled = (self.filled + n).min(self.cap);
     }
 
     fn into_vec(mut self) -> Vec<u8> {
-        self.buf.rotate_left(self.start);
+        if self.filled < self.cap {
+            self.buf.truncate(self.filled);
+        } else {
+            self.buf.rotate_left(self.next);
+        }
         self.buf
     }
 }
@@ -309,6 +345,28 @@ impl Sink {
         if let Some(s) = &mut self.splitter {
             s.push(self.stream, bytes, f);
         }
+    }
+
+    /// One read from `pipe`: into the tail directly when the head is full
+    /// (no copy at gigabytes per second), else through `scratch`. The
+    /// bytes read go to the line callback either way; `Ok(0)` at the end.
+    pub(crate) fn read_from(
+        &mut self,
+        pipe: &mut impl Read,
+        scratch: &mut [u8],
+        f: &mut dyn FnMut(Line<'_>),
+    ) -> io::Result<usize> {
+        if let Some(slot) = self.keeper.slot(scratch.len()) {
+            let n = pipe.read(slot)?;
+            if let Some(s) = &mut self.splitter {
+                s.push(self.stream, &slot[..n], f);
+            }
+            self.keeper.commit(n);
+            return Ok(n);
+        }
+        let n = pipe.read(scratch)?;
+        self.push(&scratch[..n], f);
+        Ok(n)
     }
 
     /// The stream ended (or was abandoned): the last partial line goes out.
@@ -384,6 +442,33 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn reading_into_the_tail_keeps_what_pushing_keeps(
+            data in proptest::collection::vec(any::<u8>(), 0..400),
+            limit in 0usize..120,
+            chunk in 1usize..40,
+        ) {
+            let mut pushed = Keeper::new(limit);
+            pushed.push(&data);
+            let mut sink = Sink::new(Stream::Stdout, limit, true);
+            let mut lines = Vec::new();
+            let mut on_line = |l: Line<'_>| lines.push(l.bytes.to_vec());
+            let mut reader = &data[..];
+            let mut scratch = vec![0; chunk];
+            while sink.read_from(&mut reader, &mut scratch, &mut on_line).unwrap() > 0 {}
+            sink.end(&mut on_line);
+            prop_assert_eq!(sink.finish(), pushed.finish());
+            let expected: Vec<Vec<u8>> = data
+                .split(|&b| b == b'\n')
+                .map(<[u8]>::to_vec)
+                .collect();
+            let expected = match expected.split_last() {
+                Some((last, rest)) if last.is_empty() => rest.to_vec(),
+                _ => expected,
+            };
+            prop_assert_eq!(lines, expected);
+        }
+
         #[test]
         fn head_and_tail_are_the_ends_of_the_stream(
             data in proptest::collection::vec(any::<u8>(), 0..300),
