@@ -98,8 +98,8 @@ pub enum RunMode {
     DryRun,
 }
 
-/// The default number of bytes kept of each output stream: the first and
-/// last 8 MiB.
+/// The default number of bytes kept of each output stream: the first
+/// 15 MiB and the last 1 MiB.
 pub const DEFAULT_CAPTURE_LIMIT: usize = 16 << 20;
 /// The default time a timed-out command gets between SIGTERM and SIGKILL.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -303,8 +303,9 @@ impl Command {
         self
     }
 
-    /// How many bytes of each captured stream are kept: the first half and
-    /// the last half of that, the rest counted and left out. 0 keeps
+    /// How many bytes of each captured stream are kept: the last half of
+    /// that (at most 1 MiB, so that capture stays fast) and the first
+    /// bytes for the rest; what lies between is counted. 0 keeps
     /// nothing (for streaming to a callback only). Default
     /// [`DEFAULT_CAPTURE_LIMIT`].
     pub fn capture_limit(&mut self, bytes: usize) -> &mut Command {

@@ -52,7 +52,7 @@ struct Cli {
     #[arg(long)]
     dry_run: bool,
     /// With --json: bytes kept of each of stdout and stderr (the first and
-    /// last halves; the rest is counted).
+    /// last bytes, half and half up to a last 1 MiB; the rest is counted).
     #[arg(long, value_name = "BYTES", default_value_t = ops_exec::DEFAULT_CAPTURE_LIMIT)]
     capture_limit: usize,
     /// Captures the output and prints one JSON object: command, status,

@@ -316,8 +316,8 @@ fn document(args: &Args, table: &str, load: &[String; 2]) -> String {
          script calls `subprocess.run(..., capture_output=True)`. Each driver runs \
          {runs} times, alternately, and each figure is the median of its runs; the \
          spawn figure is itself the median of {spawns} runs, ops-exec and std \
-         interleaved one by one. ops-exec keeps at most 16 MiB of a stream (head \
-         and tail), std copies into a sink, Python keeps all of it in memory. \
+         interleaved one by one. ops-exec keeps at most 16 MiB of a stream (the \
+         first 15 MiB and the last 1 MiB), std reads into a 64 KiB buffer and drops the bytes, Python keeps all of it in memory. \
          Criterion benches of the same spawn and capture paths: `cargo bench -p ops-exec`.\n\n\
          ## Results\n\n{table}\n\
          Python's `subprocess.run(timeout=...)` kills only the shell: the \
