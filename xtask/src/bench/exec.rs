@@ -266,6 +266,22 @@ fn table(r: &Results, bytes: u64) -> String {
             "throughput"
         ),
     ));
+    t.push_str(&format!(
+        "| CPU time of the reading process for that capture | {} | {} | {} | {} | {} |\n",
+        fmt(m("capture_cpu", "ops-exec"), &secs),
+        fmt(m("capture_cpu", "std"), &secs),
+        fmt(m("capture_cpu", "python"), &secs),
+        ratio(
+            m("capture_cpu", "ops-exec"),
+            m("capture_cpu", "std"),
+            "time"
+        ),
+        ratio(
+            m("capture_cpu", "ops-exec"),
+            m("capture_cpu", "python"),
+            "time"
+        ),
+    ));
     for (case, title) in [
         (
             "timeout",
