@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use deployctl::Environment;
 use ops_cli::LogArgs;
-use ops_exec::{Command, Outcome, RunMode, Stream};
+use ops_exec::{Cancel, Command, Outcome, RunMode, Stream};
 use ops_logscan::{Align, Table};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -109,8 +109,9 @@ fn main() -> ExitCode {
                 dir,
                 dry_run,
             } => {
+                let cancel = Cancel::on_signals()?;
                 for cmd in deployctl::build_commands(image, dir, *push)? {
-                    stream(cmd, *dry_run)?;
+                    stream(cmd, *dry_run, &cancel)?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -131,7 +132,8 @@ fn main() -> ExitCode {
                         return Ok(ExitCode::FAILURE);
                     }
                 }
-                stream(cmd, *dry_run)?;
+                // After the prompt: from here on, Ctrl-C ends docker's group.
+                stream(cmd, *dry_run, &Cancel::on_signals()?)?;
                 Ok(ExitCode::SUCCESS)
             }
             Cmd::Status { env } => {
@@ -147,15 +149,15 @@ fn main() -> ExitCode {
     })
 }
 
-/// Runs `cmd` with its output streamed through ours, line by line; in a
-/// dry run, prints it instead.
-fn stream(mut cmd: Command, dry_run: bool) -> Result<Outcome, ops_exec::Error> {
+/// Runs `cmd` with its output streamed through ours, line by line, ended
+/// by `cancel` (Ctrl-C); in a dry run, prints it instead.
+fn stream(mut cmd: Command, dry_run: bool, cancel: &Cancel) -> Result<Outcome, ops_exec::Error> {
     if dry_run {
         cmd.run_mode(RunMode::DryRun);
         println!("dry run: {cmd}");
     }
     // Only the tail of stderr is kept, for the error message.
-    cmd.capture_limit(64 * 1024);
+    cmd.capture_limit(64 * 1024).cancel_on(cancel);
     cmd.run_with_lines(|line| match line.stream {
         Stream::Stdout => println!("{}", line.text()),
         Stream::Stderr => eprintln!("{}", line.text()),

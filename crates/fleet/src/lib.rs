@@ -48,7 +48,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use ops_exec::{Captured, Check, Command, Status};
+use ops_exec::{Cancel, Captured, Check, Command, Status};
 use serde::Serialize;
 
 /// One host of the inventory.
@@ -189,6 +189,9 @@ pub struct SshOptions {
     /// More `ssh` arguments before the host (`-F FILE`, `-i KEY`,
     /// `-o Option=value`).
     pub extra_args: Vec<OsString>,
+    /// Ends every run still going when cancelled (such as by Ctrl-C, with
+    /// `Cancel::on_signals`).
+    pub cancel: Option<Cancel>,
 }
 
 impl Default for SshOptions {
@@ -198,6 +201,7 @@ impl Default for SshOptions {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(300),
             extra_args: Vec::new(),
+            cancel: None,
         }
     }
 }
@@ -225,6 +229,9 @@ pub fn ssh_command(host: &Host, opts: &SshOptions, remote: &[OsString]) -> Comma
         .timeout(opts.timeout)
         .grace(Duration::from_secs(2))
         .check(Check::Never);
+    if let Some(c) = &opts.cancel {
+        cmd.cancel_on(c);
+    }
     cmd
 }
 
@@ -335,6 +342,17 @@ pub fn run_on_hosts(
 
 /// Runs `remote` on one host.
 pub fn run_on_host(host: &Host, remote: &[OsString], opts: &SshOptions) -> HostOutcome {
+    if opts.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+        return HostOutcome {
+            host: host.clone(),
+            verdict: Verdict::Error {
+                reason: "cancelled before it started".to_owned(),
+            },
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            duration: Duration::ZERO,
+        };
+    }
     let cmd = ssh_command(host, opts, remote);
     let (verdict, stdout, stderr, duration) = match cmd.run() {
         Ok(out) => {
@@ -435,6 +453,21 @@ mod tests {
             ops_exec::split_words(&line).unwrap(),
             ["printf", "%s|", "a b", "it's"]
         );
+    }
+
+    #[test]
+    fn hosts_after_a_cancel_do_not_start() {
+        let cancel = Cancel::new().unwrap();
+        cancel.cancel();
+        let opts = SshOptions {
+            cancel: Some(cancel),
+            ..SshOptions::default()
+        };
+        let hosts = parse_inventory("a\nb\n").unwrap();
+        let out = run_on_hosts(&hosts, &["true".into()], &opts, 1);
+        assert!(out.iter().all(
+            |o| matches!(&o.verdict, Verdict::Error { reason } if reason.contains("cancelled"))
+        ));
     }
 
     #[test]

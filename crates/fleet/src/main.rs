@@ -73,8 +73,11 @@ fn main() -> ExitCode {
         if hosts.is_empty() {
             return Err(format!("no hosts in {}", cli.inventory.display()).into());
         }
-        let outcomes =
-            fleet::run_on_hosts(&hosts, &cli.command, &ssh_options(&cli), cli.concurrency);
+        let mut opts = ssh_options(&cli);
+        // The ssh processes have process groups of their own: Ctrl-C ends
+        // them through this handle, not by itself.
+        opts.cancel = Some(ops_exec::Cancel::on_signals()?);
+        let outcomes = fleet::run_on_hosts(&hosts, &cli.command, &opts, cli.concurrency);
         if cli.json {
             println!("{}", serde_json::to_string_pretty(&outcomes)?);
         } else {

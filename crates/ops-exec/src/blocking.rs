@@ -11,6 +11,7 @@ use std::time::Duration;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 use rustix::process::{Pid, PidfdFlags, WaitId, WaitIdOptions, pidfd_open, waitid};
 
+use crate::cancel::Cancel;
 use crate::capture::{Line, Sink};
 use crate::command::{Command, Input, RunMode};
 use crate::error::Error;
@@ -114,6 +115,8 @@ fn run(cmd: &Command, on_line: Option<&mut dyn FnMut(Line<'_>)>) -> Result<Outco
         None => &mut noop,
     };
     let mut exited = false;
+    let cancel = cmd.cancel.as_ref();
+    let mut cancelled = false;
     // Small until a read fills it: most commands print little, and a
     // quiet one costs no large buffer.
     let mut buf = vec![0u8; FIRST_READ];
@@ -132,7 +135,14 @@ fn run(cmd: &Command, on_line: Option<&mut dyn FnMut(Line<'_>)>) -> Result<Outco
         if pidfd.is_none() && !exited {
             wait = Some(wait.map_or(EXIT_POLL, |w| w.min(EXIT_POLL)));
         }
-        let ready = wait_ready(&pipes, pidfd.as_ref(), wait).map_err(io_error)?;
+        let watch = cancel.filter(|_| !exited && !cancelled);
+        if watch.is_some_and(Cancel::is_cancelled) {
+            cancelled = true;
+            run.cancel();
+            continue;
+        }
+        let ready =
+            wait_ready(&pipes, pidfd.as_ref(), watch.map(Cancel::fd), wait).map_err(io_error)?;
 
         if ready.stdout
             && let Some(pipe) = &mut pipes.stdout
@@ -218,16 +228,17 @@ struct Ready {
     exited: bool,
 }
 
-/// Waits up to `wait` (for ever when `None`) for one of the pipes or the
-/// pidfd to be ready.
+/// Waits up to `wait` (for ever when `None`) for one of the pipes, the
+/// pidfd or the cancel handle to be ready.
 fn wait_ready(
     pipes: &Pipes<'_>,
     pidfd: Option<&OwnedFd>,
+    cancel: Option<&OwnedFd>,
     wait: Option<Duration>,
 ) -> io::Result<Ready> {
     let readable = PollFlags::IN | PollFlags::HUP | PollFlags::ERR;
-    let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(4);
-    let mut slots = [usize::MAX; 4];
+    let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(5);
+    let mut slots = [usize::MAX; 5];
     if let Some(p) = &pipes.stdout {
         slots[0] = fds.len();
         fds.push(PollFd::new(p, PollFlags::IN));
@@ -243,6 +254,12 @@ fn wait_ready(
     if let Some(p) = pidfd {
         slots[3] = fds.len();
         fds.push(PollFd::new(p, PollFlags::IN));
+    }
+    // Readable once cancelled; the engine checks the flag on every lap, so
+    // the event only needs to wake it.
+    if let Some(c) = cancel {
+        slots[4] = fds.len();
+        fds.push(PollFd::new(c, PollFlags::IN));
     }
     let timeout = wait.map(|w| Timespec {
         tv_sec: i64::try_from(w.as_secs()).unwrap_or(i64::MAX),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cancel::Cancel;
 use crate::clock::{Clock, SharedClock};
 use crate::error::Error;
 use crate::secret::{Value, Visibility};
@@ -155,6 +156,7 @@ pub struct Command {
     pub(crate) mode: RunMode,
     pub(crate) transient_codes: Vec<i32>,
     pub(crate) clock: SharedClock,
+    pub(crate) cancel: Option<Cancel>,
 }
 
 impl Command {
@@ -178,6 +180,7 @@ impl Command {
             mode: RunMode::Execute,
             transient_codes: Vec::new(),
             clock: SharedClock::default(),
+            cancel: None,
         }
     }
 
@@ -362,6 +365,13 @@ impl Command {
     /// [`SystemClock`](crate::SystemClock)).
     pub fn clock(&mut self, clock: Arc<dyn Clock>) -> &mut Command {
         self.clock = SharedClock(clock);
+        self
+    }
+
+    /// Ends the run when `cancel` is cancelled (from another thread, or by
+    /// a signal with [`Cancel::on_signals`]), as a timeout would.
+    pub fn cancel_on(&mut self, cancel: &Cancel) -> &mut Command {
+        self.cancel = Some(cancel.clone());
         self
     }
 

@@ -60,6 +60,10 @@ pub enum Error {
     /// was terminated.
     #[error("{0}")]
     TimedOut(Box<Failure>),
+    /// In check mode: the command's [`Cancel`](crate::Cancel) handle was
+    /// cancelled; its process group was terminated.
+    #[error("{0}")]
+    Cancelled(Box<Failure>),
 }
 
 impl Error {
@@ -81,14 +85,18 @@ impl Error {
                     | io::ErrorKind::ExecutableFileBusy
                     | io::ErrorKind::Interrupted
             ),
-            Error::Invalid { .. } | Error::Stdin { .. } | Error::Io { .. } => false,
+            Error::Invalid { .. }
+            | Error::Stdin { .. }
+            | Error::Io { .. }
+            | Error::Cancelled(_) => false,
         }
     }
 
-    /// The outcome of the run, for [`Error::Failed`] and [`Error::TimedOut`].
+    /// The outcome of the run, for [`Error::Failed`], [`Error::TimedOut`]
+    /// and [`Error::Cancelled`].
     pub fn outcome(&self) -> Option<&Outcome> {
         match self {
-            Error::Failed(f) | Error::TimedOut(f) => Some(&f.outcome),
+            Error::Failed(f) | Error::TimedOut(f) | Error::Cancelled(f) => Some(&f.outcome),
             _ => None,
         }
     }
@@ -127,6 +135,11 @@ impl fmt::Display for Failure {
                 "`{}` timed out after {} s (ran {secs:.2} s; its process group was killed)",
                 o.command,
                 t.as_secs_f64()
+            )?,
+            (Status::Cancelled, _) => write!(
+                f,
+                "`{}` was cancelled after {secs:.2} s (its process group was killed)",
+                o.command
             )?,
             (status, _) => write!(f, "`{}` {status} after {secs:.2} s", o.command)?,
         }

@@ -30,8 +30,10 @@
 //! - logs in a `tracing` span `exec` with the program, pid, duration and
 //!   outcome.
 //!
-//! Deadlines and durations are read from a [`Clock`] ([`SystemClock`] by
-//! default), which tests can replace.
+//! A [`Cancel`] handle ends the runs watching it from another thread (or,
+//! with the `signals` feature, on SIGINT, SIGTERM or SIGHUP) as a timeout
+//! would. Deadlines and durations are read from a [`Clock`]
+//! ([`SystemClock`] by default), which tests can replace.
 //!
 //! # Example
 //!
@@ -77,6 +79,9 @@
 //! - `tokio`: `Command::run_async` and `Command::run_with_lines_async`,
 //!   the same runs on the tokio runtime (its `process`, `io-util`, `time`
 //!   and `macros` features). Dropping the future kills the process group.
+//! - `signals`: `Cancel::on_signals`, a handle that the first SIGINT,
+//!   SIGTERM or SIGHUP cancels (signal-hook), so that a tool's Ctrl-C
+//!   reaches the process groups of its commands.
 //!
 //! # Platform
 //!
@@ -90,6 +95,7 @@
 // Bad input is an `Err`, never a panic; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub use crate::cancel::Cancel;
 pub use crate::capture::{Captured, Line, MAX_LINE, Stream};
 pub use crate::clock::{Clock, SystemClock};
 pub use crate::command::{
@@ -102,6 +108,7 @@ pub use crate::secret::REDACTED;
 pub use crate::words::{quote_word, split_words};
 
 mod blocking;
+mod cancel;
 mod capture;
 mod clock;
 mod command;

@@ -26,6 +26,9 @@ pub enum Status {
     TimedOut,
     /// Nothing ran: the command was in dry-run mode.
     DryRun,
+    /// Its [`Cancel`](crate::Cancel) handle was cancelled while it ran, and
+    /// its process group was terminated.
+    Cancelled,
 }
 
 impl Status {
@@ -61,6 +64,7 @@ impl fmt::Display for Status {
             },
             Status::TimedOut => f.write_str("timed out"),
             Status::DryRun => f.write_str("was not run (dry run)"),
+            Status::Cancelled => f.write_str("was cancelled"),
         }
     }
 }

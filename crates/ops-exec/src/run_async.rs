@@ -9,6 +9,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::ChildStdin;
 use tracing::Instrument;
 
+use crate::cancel::Cancel;
 use crate::capture::Line;
 use crate::command::{Command, Input, RunMode};
 use crate::error::Error;
@@ -79,6 +80,7 @@ async fn run(cmd: &Command, on_line: Option<OnLine<'_>>) -> Result<Outcome, Erro
         None => &mut noop,
     };
     let mut status = None;
+    let mut cancelled = false;
     let mut out_buf = vec![0u8; READ_CHUNK];
     let mut err_buf = vec![0u8; READ_CHUNK];
 
@@ -97,6 +99,15 @@ async fn run(cmd: &Command, on_line: Option<OnLine<'_>>) -> Result<Outcome, Erro
             }
             Step::Finish => break,
         };
+        let watch = cmd
+            .cancel
+            .as_ref()
+            .filter(|_| status.is_none() && !cancelled);
+        if watch.is_some_and(Cancel::is_cancelled) {
+            cancelled = true;
+            run.cancel();
+            continue;
+        }
         tokio::select! {
             r = read_some(&mut stdout, &mut out_buf), if stdout.is_some() => {
                 match r.map_err(io_error)? {
@@ -133,6 +144,7 @@ async fn run(cmd: &Command, on_line: Option<OnLine<'_>>) -> Result<Outcome, Erro
                 status = Some(s.map_err(io_error)?);
                 run.leader_exited();
             }
+            () = wait_cancel(watch) => {}
             () = sleep(wait) => {}
         }
         run.pipes_open(stdout.is_some(), stderr.is_some());
@@ -158,6 +170,13 @@ async fn read_some<R: AsyncRead + Unpin>(
 async fn write_some(pipe: &mut Option<ChildStdin>, data: &[u8]) -> io::Result<usize> {
     match pipe {
         Some(p) => p.write(data).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn wait_cancel(cancel: Option<&Cancel>) {
+    match cancel {
+        Some(c) => c.cancelled().await,
         None => std::future::pending().await,
     }
 }

@@ -14,7 +14,7 @@ use crate::capture::{Captured, Line, Sink, Stream};
 use crate::command::{Check, Command, EnvBase, Input, Output};
 use crate::error::{Error, Failure, spawn_reason};
 use crate::outcome::{Outcome, Status};
-use crate::supervise::{Action, Supervisor};
+use crate::supervise::{Action, EndedBy, Supervisor};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::secret::scrub;
@@ -219,6 +219,11 @@ impl<'c> Tracker<'c> {
         }
     }
 
+    /// The run's `Cancel` handle fired (or was found cancelled).
+    pub(crate) fn cancel(&mut self) {
+        self.sup.cancel();
+    }
+
     /// The leader exited (reaped or not).
     pub(crate) fn leader_exited(&mut self) {
         let now = self.now();
@@ -255,7 +260,7 @@ impl<'c> Tracker<'c> {
             self.cmd,
             Ended {
                 status,
-                timed_out: self.sup.timed_out(),
+                ended_by: self.sup.ended_by(),
                 pid: self.pid,
                 duration,
                 stdout: self.out.finish(),
@@ -269,7 +274,7 @@ impl<'c> Tracker<'c> {
 /// What a run hands over at its end.
 struct Ended {
     status: ExitStatus,
-    timed_out: bool,
+    ended_by: Option<EndedBy>,
     pid: u32,
     duration: Duration,
     stdout: Captured,
@@ -280,8 +285,11 @@ struct Ended {
 /// The outcome of a finished run, or the check-mode error for it; logs
 /// the end in the current span.
 fn conclude(cmd: &Command, ended: Ended) -> Result<Outcome, Error> {
-    let status = if ended.timed_out {
-        Status::TimedOut
+    let status = if let Some(why) = ended.ended_by {
+        match why {
+            EndedBy::Timeout => Status::TimedOut,
+            EndedBy::Cancel => Status::Cancelled,
+        }
     } else {
         match (ended.status.code(), ended.status.signal()) {
             (Some(code), _) => Status::Exited { code },
@@ -328,6 +336,9 @@ fn conclude(cmd: &Command, ended: Ended) -> Result<Outcome, Error> {
             "timed out; process group killed"
         );
         Err(Error::TimedOut(failure))
+    } else if status == Status::Cancelled {
+        tracing::info!("cancelled; process group killed");
+        Err(Error::Cancelled(failure))
     } else {
         tracing::debug!(status = %status, "failed");
         Err(Error::Failed(failure))
@@ -339,6 +350,7 @@ pub(crate) fn outcome_word(status: Status) -> String {
         Status::Exited { code } => format!("exit {code}"),
         Status::Signaled { signal } => format!("signal {signal}"),
         Status::TimedOut => "timeout".to_owned(),
+        Status::Cancelled => "cancelled".to_owned(),
         Status::DryRun => "dry-run".to_owned(),
     }
 }

@@ -22,6 +22,15 @@ pub(crate) enum Action {
     Finish,
 }
 
+/// Why a run's group was terminated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndedBy {
+    /// The timeout ran out.
+    Timeout,
+    /// A [`Cancel`](crate::Cancel) handle was cancelled.
+    Cancel,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// Before the timeout (if any).
@@ -40,7 +49,9 @@ pub(crate) struct Supervisor {
     grace: Duration,
     wait_delay: Duration,
     phase: Phase,
-    timed_out: bool,
+    /// Why the group was terminated, once it was.
+    ended_by: Option<EndedBy>,
+    cancel_requested: bool,
     killed: bool,
     exited: bool,
     pipes_open: bool,
@@ -59,15 +70,23 @@ impl Supervisor {
             grace,
             wait_delay,
             phase: Phase::Running,
-            timed_out: false,
+            ended_by: None,
+            cancel_requested: false,
             killed: false,
             exited: false,
             pipes_open,
         }
     }
 
-    pub(crate) fn timed_out(&self) -> bool {
-        self.timed_out
+    /// Why the group was terminated, if it was.
+    pub(crate) fn ended_by(&self) -> Option<EndedBy> {
+        self.ended_by
+    }
+
+    /// A cancel was asked for: it acts as the timeout would, if the leader
+    /// is still running.
+    pub(crate) fn cancel(&mut self) {
+        self.cancel_requested = true;
     }
 
     pub(crate) fn abandoned(&self) -> bool {
@@ -108,23 +127,27 @@ impl Supervisor {
         if done {
             // A timed-out group may hold processes that outlived the
             // leader; they go while its pid still anchors the group.
-            if self.timed_out && !self.killed {
+            if self.ended_by.is_some() && !self.killed {
                 self.killed = true;
                 return Action::Kill;
             }
             return Action::Finish;
         }
         match self.phase {
-            Phase::Running => match self.deadline {
-                Some(d) if now >= d && !self.exited => {
-                    self.timed_out = true;
-                    self.phase = Phase::Terminating {
-                        until: now + self.grace,
-                    };
-                    Action::Terminate
-                }
-                _ => Action::Wait,
-            },
+            Phase::Running if !self.exited => {
+                let why = if self.deadline.is_some_and(|d| now >= d) {
+                    EndedBy::Timeout
+                } else if self.cancel_requested {
+                    EndedBy::Cancel
+                } else {
+                    return Action::Wait;
+                };
+                self.ended_by = Some(why);
+                self.phase = Phase::Terminating {
+                    until: now + self.grace,
+                };
+                Action::Terminate
+            }
             Phase::Terminating { until } if now >= until => {
                 self.killed = true;
                 self.phase = Phase::Draining {
@@ -136,7 +159,10 @@ impl Supervisor {
                 self.phase = Phase::Abandoned;
                 Action::Abandon
             }
-            Phase::Terminating { .. } | Phase::Draining { .. } | Phase::Abandoned => Action::Wait,
+            Phase::Running
+            | Phase::Terminating { .. }
+            | Phase::Draining { .. }
+            | Phase::Abandoned => Action::Wait,
         }
     }
 }
@@ -161,7 +187,7 @@ mod tests {
         assert_eq!(s.step(t0 + 2 * S), Action::Wait);
         s.pipes_closed();
         assert_eq!(s.step(t0 + 2 * S), Action::Finish);
-        assert!(!s.timed_out() && !s.abandoned());
+        assert!(s.ended_by().is_none() && !s.abandoned());
     }
 
     #[test]
@@ -176,7 +202,7 @@ mod tests {
         assert_eq!(s.step(t0 + 8 * S), Action::Abandon);
         assert!(s.abandoned());
         assert_eq!(s.step(t0 + 8 * S), Action::Finish);
-        assert!(s.timed_out());
+        assert_eq!(s.ended_by(), Some(EndedBy::Timeout));
     }
 
     #[test]
@@ -198,7 +224,23 @@ mod tests {
         assert_eq!(s.step(t0 + 2 * S), Action::Wait);
         assert_eq!(s.step(t0 + 3 * S), Action::Abandon);
         assert_eq!(s.step(t0 + 3 * S), Action::Finish);
-        assert!(!s.timed_out());
+        assert_eq!(s.ended_by(), None);
+    }
+
+    #[test]
+    fn a_cancel_acts_as_a_timeout_while_the_leader_runs() {
+        let (mut s, t0) = sup(None);
+        assert_eq!(s.step(t0 + S), Action::Wait);
+        s.cancel();
+        assert_eq!(s.step(t0 + S), Action::Terminate);
+        assert_eq!(s.ended_by(), Some(EndedBy::Cancel));
+        assert_eq!(s.step(t0 + 6 * S), Action::Kill);
+        let (mut late, t0) = sup(None);
+        late.leader_exited(t0);
+        late.cancel();
+        late.pipes_closed();
+        assert_eq!(late.step(t0), Action::Finish);
+        assert_eq!(late.ended_by(), None);
     }
 
     #[test]
@@ -206,6 +248,6 @@ mod tests {
         let (mut s, t0) = sup(Some(2 * S));
         s.leader_exited(t0 + S);
         assert_eq!(s.step(t0 + 2 * S + S / 2), Action::Wait);
-        assert!(!s.timed_out());
+        assert_eq!(s.ended_by(), None);
     }
 }

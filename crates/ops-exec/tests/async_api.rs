@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Reaper, alive, eventually, live_members, pids};
+use common::{Reaper, alive, all_dead, eventually, group_dead, pids};
 use ops_exec::{Command, Error, Input, RunMode, Status, Stream};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -30,11 +30,8 @@ async fn timeout_ends_the_whole_tree() {
     };
     assert!(started.elapsed() < SECOND + ops_exec::DEFAULT_GRACE);
     assert_eq!(seen.len(), 2);
-    assert!(seen.iter().all(|&p| !alive(p)), "{seen:?} survived");
-    assert_eq!(
-        live_members(failure.outcome().pid.unwrap()),
-        Vec::<u32>::new()
-    );
+    assert!(all_dead(&seen), "{seen:?} survived");
+    assert!(group_dead(failure.outcome().pid.unwrap()));
 }
 
 #[tokio::test]
@@ -136,4 +133,28 @@ fn futures_are_send() {
     let cmd = Command::new("true");
     check(&cmd.run_async());
     check(&cmd.run_with_lines_async(|_| {}));
+}
+
+#[tokio::test]
+async fn a_cancel_ends_an_async_run() {
+    let cancel = ops_exec::Cancel::new().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (sink, trigger) = (Arc::clone(&seen), cancel.clone());
+    let err = Command::new("sh")
+        .args(["-c", "sleep 100 & echo $!; echo $$; exec sleep 100"])
+        .cancel_on(&cancel)
+        .run_with_lines_async(move |l| {
+            let mut s = sink.lock().unwrap();
+            s.extend(pids(&l.text()));
+            if s.len() == 2 {
+                trigger.cancel();
+            }
+        })
+        .await
+        .unwrap_err();
+    let seen = seen.lock().unwrap().clone();
+    let _reaper = Reaper(seen.clone());
+    assert!(matches!(err, Error::Cancelled(_)), "{err}");
+    assert_eq!(seen.len(), 2);
+    assert!(all_dead(&seen), "{seen:?} survived");
 }

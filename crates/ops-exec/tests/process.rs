@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Reaper, alive, eventually, live_members, pids};
+use common::{Reaper, alive, all_dead, eventually, group_dead, live_members, pids};
 use ops_exec::{Check, Clock, Command, EnvBase, Error, Input, Output, RunMode, Status, Stream};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -37,10 +37,10 @@ fn timeout_ends_the_whole_group_within_the_grace_period() {
         elapsed < SECOND + ops_exec::DEFAULT_GRACE,
         "took {elapsed:?}"
     );
-    assert_eq!(
-        live_members(pgid),
-        Vec::<u32>::new(),
-        "group {pgid} survived"
+    assert!(
+        group_dead(pgid),
+        "group {pgid} survived: {:?}",
+        live_members(pgid)
     );
     assert!(
         err.to_string()
@@ -61,9 +61,7 @@ fn timeout_kills_each_process_of_the_tree_by_pid() {
     let _reaper = Reaper(seen.clone());
     assert!(matches!(result, Err(Error::TimedOut(_))));
     assert_eq!(seen.len(), 2, "{seen:?}");
-    for pid in &seen {
-        assert!(!alive(*pid), "process {pid} is still alive");
-    }
+    assert!(all_dead(&seen), "{seen:?} survived");
 }
 
 #[test]
@@ -86,7 +84,7 @@ fn term_is_followed_by_kill_after_the_grace_period() {
         "killed before the grace ended: {elapsed:?}"
     );
     assert_eq!(seen.len(), 2);
-    assert!(seen.iter().all(|&p| !alive(p)), "{seen:?} survived");
+    assert!(all_dead(&seen), "{seen:?} survived");
 }
 
 #[test]
@@ -416,4 +414,52 @@ fn a_panicking_callback_kills_the_group() {
         eventually(10 * SECOND, || !alive(pid)),
         "{pid} survived the drop"
     );
+}
+
+#[test]
+fn a_cancel_from_another_thread_ends_the_tree() {
+    let cancel = ops_exec::Cancel::new().unwrap();
+    let (started, seen_start) = std::sync::mpsc::channel::<()>();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            if seen_start.recv().is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let mut seen = Vec::new();
+    let began = Instant::now();
+    let result = Command::new("sh")
+        .args(["-c", "sleep 100 & echo $!; echo $$; exec sleep 100"])
+        .cancel_on(&cancel)
+        .run_with_lines(|line| {
+            seen.extend(pids(&line.text()));
+            if seen.len() == 2 {
+                let _ = started.send(());
+            }
+        });
+    canceller.join().unwrap();
+    let _reaper = Reaper(seen.clone());
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Cancelled(_)), "{err}");
+    assert_eq!(err.outcome().unwrap().status, Status::Cancelled);
+    assert!(err.to_string().contains("was cancelled after"), "{err}");
+    assert!(!err.is_transient());
+    assert!(began.elapsed() < 30 * SECOND);
+    assert!(all_dead(&seen), "{seen:?} survived");
+
+    // A run that starts cancelled ends at once; one that ended first is
+    // not touched.
+    let out = Command::new("sleep")
+        .arg("60")
+        .cancel_on(&cancel)
+        .check(Check::Never)
+        .run()
+        .unwrap();
+    assert_eq!(out.status, Status::Cancelled);
+    let fresh = ops_exec::Cancel::new().unwrap();
+    let out = Command::new("true").cancel_on(&fresh).run().unwrap();
+    fresh.cancel();
+    assert!(out.success());
 }

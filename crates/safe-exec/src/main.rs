@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ops_cli::LogArgs;
-use ops_exec::{Command, Error, Input, Outcome, Output, RunMode, Status};
+use ops_exec::{Cancel, Command, Error, Input, Outcome, Output, RunMode, Status};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -32,7 +32,8 @@ const EX_TEMPFAIL: i32 = 75;
 /// The command runs in a process group of its own, without a shell, its
 /// stdin, stdout and stderr those of safe-exec (captured instead with
 /// --json). On timeout the group gets SIGTERM, then SIGKILL after the
-/// grace period. Exit code: the command's; 124 on timeout; 128+N when
+/// grace period; SIGINT, SIGTERM or SIGHUP to safe-exec do the same (and
+/// exit 128+N). Exit code: the command's; 124 on timeout; 128+N when
 /// signal N ended it; 126 when it cannot run, 127 when it is not found;
 /// 2 on a usage error.
 struct Cli {
@@ -81,8 +82,12 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> Result<ExitCode, BoxError> {
     let (program, args) = cli.command.split_first().ok_or("no command given")?;
+    // The command has a process group of its own, out of reach of the
+    // terminal's Ctrl-C: a signal to us ends its group, as a timeout would.
+    let cancel = Cancel::on_signals()?;
     let mut cmd = Command::new(program);
     cmd.args(args)
+        .cancel_on(&cancel)
         .grace(cli.grace)
         .stdin(Input::Inherit)
         .transient_exit_codes([EX_TEMPFAIL])
@@ -102,7 +107,7 @@ fn run(cli: &Cli) -> Result<ExitCode, BoxError> {
     let (result, attempts) = run_with_retries(&cmd, cli.retries);
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(Error::Failed(f) | Error::TimedOut(f)) => f.outcome().clone(),
+        Err(Error::Failed(f) | Error::TimedOut(f) | Error::Cancelled(f)) => f.outcome().clone(),
         Err(e) => return Ok(cannot_run(cli, &cmd, &e)),
     };
     if cli.json {
@@ -111,6 +116,12 @@ fn run(cli: &Cli) -> Result<ExitCode, BoxError> {
         println!("{value}");
     } else if outcome.is_dry_run() {
         println!("{}", cmd);
+    }
+    if let Some(signal) = cancel
+        .signal()
+        .filter(|_| outcome.status == Status::Cancelled)
+    {
+        return Ok(ExitCode::from(u8::try_from(128 + signal).unwrap_or(255)));
     }
     Ok(ExitCode::from(exit_code(&outcome)))
 }

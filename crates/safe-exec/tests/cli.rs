@@ -62,11 +62,14 @@ fn timeout_exits_124_and_ends_the_tree() {
     assert_eq!(v["status"]["kind"], "timed_out");
     let pgid = v["pid"].as_u64().unwrap();
     // No live process of the group is left (zombies wait for init only).
-    let left = Command::new("pgrep")
-        .args(["-g", &pgid.to_string(), "-r", "R,S,D,T,t"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&left.stdout), "");
+    let group_empty = || {
+        let left = Command::new("pgrep")
+            .args(["-g", &pgid.to_string(), "-r", "R,S,D,T,t"])
+            .output()
+            .unwrap();
+        left.stdout.is_empty()
+    };
+    assert!(eventually(group_empty), "group {pgid} survived");
 }
 
 #[test]
@@ -146,4 +149,54 @@ fn stdin_and_stdout_are_passed_through() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.stdout, b"HELLO\n");
     assert!(out.status.success());
+}
+
+#[test]
+fn ctrl_c_ends_the_command_group_and_exits_130() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safe-exec"))
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "sleep 100 & echo $!; echo $$; exec sleep 100",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let pids: Vec<String> = (0..2).map(|_| lines.next().unwrap().unwrap()).collect();
+    let started = Instant::now();
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    let all_gone = || {
+        let left = Command::new("ps")
+            .args(["-o", "stat=", "-p", &pids.join(",")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&left.stdout)
+            .lines()
+            .all(|s| s.starts_with('Z'))
+    };
+    assert!(eventually(all_gone), "{pids:?} still running");
+}
+
+/// Polls `done` for up to five seconds: a killed process closes its pipes
+/// a moment before /proc shows it as a zombie.
+fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + Duration::from_secs(5);
+    while !done() {
+        if Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
 }

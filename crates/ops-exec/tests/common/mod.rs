@@ -47,6 +47,20 @@ pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// Whether all of `pids` are dead within a few seconds. A killed process
+/// closes its files before /proc shows it as a zombie, so a run that saw
+/// its pipes close may return a moment before: the processes were sent
+/// their signal by then, and death is awaited with a deadline.
+pub fn all_dead(pids: &[u32]) -> bool {
+    eventually(Duration::from_secs(5), || pids.iter().all(|&p| !alive(p)))
+}
+
+/// Whether process group `pgid` has no live process within a few seconds
+/// (see [`all_dead`]).
+pub fn group_dead(pgid: u32) -> bool {
+    eventually(Duration::from_secs(5), || live_members(pgid).is_empty())
+}
+
 /// Kills what a test left behind, whatever happened.
 pub struct Reaper(pub Vec<u32>);
 
