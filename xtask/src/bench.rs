@@ -15,16 +15,19 @@ use std::process::{Command, ExitCode};
 use ops_loggen::{GenOptions, Kind, Quirks, generate, parse_size};
 
 mod answer;
+mod exec;
 mod json;
 mod measure;
 mod metrics;
 mod report;
+mod suite;
 
 use answer::AccessAnswer;
 use report::{Row, Section, Verdict};
 
 pub(crate) const USAGE: &str = "\
-usage: cargo xtask bench [--quick] [--size SIZE] [--runs N] [--scale]
+usage: cargo xtask bench [--suite logs] [--quick] [--size SIZE] [--runs N] [--scale]
+       cargo xtask bench --suite exec [...]      (ops-exec vs std and Python; --suite exec --help)
        cargo xtask bench --suite metrics [...]   (sysexporter vs node_exporter; --suite metrics --help)
 
 Generates an auth and an access log in bench-data/ (once; ops-loggen, seed 42,
@@ -119,9 +122,10 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 
 /// Entry point from `main`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match metrics::take_suite(args) {
-        Ok((metrics::Suite::Metrics, rest)) => return metrics::run(rest),
-        Ok((metrics::Suite::Logs, rest)) => rest,
+    let args = match suite::take_suite(args) {
+        Ok((suite::Suite::Exec, rest)) => return exec::run(rest),
+        Ok((suite::Suite::Metrics, rest)) => return metrics::run(rest),
+        Ok((suite::Suite::Logs, rest)) => rest,
         Err(msg) => {
             eprintln!("xtask bench: {msg}");
             return ExitCode::from(2);

@@ -35,39 +35,6 @@ Exit status: 0 when every exporter answered every scrape, 1 otherwise, 2 on
 a usage error. A missing node_exporter is reported and its rows skipped.
 ";
 
-/// The suite a `bench` invocation asks for, and the other arguments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Suite {
-    /// The log-scanner comparison (the default).
-    Logs,
-    /// This module.
-    Metrics,
-}
-
-/// Takes `--suite NAME` (or `--suite=NAME`) out of `args`.
-pub(crate) fn take_suite(args: Vec<OsString>) -> Result<(Suite, Vec<OsString>), String> {
-    let mut suite = Suite::Logs;
-    let mut rest = Vec::with_capacity(args.len());
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let name = match arg.to_str() {
-            Some("--suite") => args.next().and_then(|v| v.into_string().ok()),
-            Some(s) if s.starts_with("--suite=") => Some(s["--suite=".len()..].to_owned()),
-            _ => {
-                rest.push(arg);
-                continue;
-            }
-        };
-        suite = match name.as_deref() {
-            Some("logs") => Suite::Logs,
-            Some("metrics") => Suite::Metrics,
-            Some(other) => return Err(format!("unknown suite `{other}` (logs or metrics)")),
-            None => return Err("option `--suite` needs a value".to_owned()),
-        };
-    }
-    Ok((suite, rest))
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Args {
     scrapes: usize,
@@ -607,24 +574,6 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
-    }
-
-    #[test]
-    fn suite_selection() {
-        assert_eq!(
-            take_suite(args(&["--quick"])),
-            Ok((Suite::Logs, args(&["--quick"])))
-        );
-        assert_eq!(
-            take_suite(args(&["--suite", "metrics", "--quick"])),
-            Ok((Suite::Metrics, args(&["--quick"])))
-        );
-        assert_eq!(
-            take_suite(args(&["--runs", "3", "--suite=logs"])),
-            Ok((Suite::Logs, args(&["--runs", "3"])))
-        );
-        assert!(take_suite(args(&["--suite", "disks"])).is_err());
-        assert!(take_suite(args(&["--suite"])).is_err());
     }
 
     #[test]
