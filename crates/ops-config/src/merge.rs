@@ -227,29 +227,38 @@ fn patch(base: Option<Node>, overlay: Node, st: &Strategies, path: &mut Vec<Stri
             } else {
                 st.get(path)
             };
-            match base {
-                Some(Node {
-                    value: Value::Seq(have),
-                    origin,
-                    overridden,
-                }) if *strategy != ArrayStrategy::Replace => {
-                    let have = match strategy {
-                        ArrayStrategy::MergeByKey(key) => merge_by_key(have, items, key, st, path),
-                        _ => append(have, items),
-                    };
-                    Node {
-                        value: Value::Seq(have),
-                        origin,
-                        overridden,
-                    }
-                }
-                base => replaced(
+            if *strategy == ArrayStrategy::Replace {
+                return replaced(
                     base,
                     Node {
                         value: Value::Seq(items),
                         ..overlay
                     },
-                ),
+                );
+            }
+            // Appending to nothing, or merging into nothing, is still
+            // appending or merging: the overlay's items go through the same
+            // rules (nulls in keyed items deleted, duplicates dropped), or
+            // laying the overlay again would change the result.
+            let (have, origin, overridden) = match base {
+                Some(Node {
+                    value: Value::Seq(have),
+                    origin,
+                    overridden,
+                }) => (have, origin, overridden),
+                other => {
+                    let history = replaced(other, Node::new(Value::Null, overlay.origin.clone()));
+                    (Vec::new(), overlay.origin, history.overridden)
+                }
+            };
+            let have = match strategy {
+                ArrayStrategy::MergeByKey(key) => merge_by_key(have, items, key, st, path),
+                _ => append(have, items),
+            };
+            Node {
+                value: Value::Seq(have),
+                origin,
+                overridden,
             }
         }
         scalar => replaced(
