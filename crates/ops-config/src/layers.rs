@@ -340,6 +340,7 @@ impl Layers {
         Ok(Document::new(root))
     }
 
+    #[cfg(feature = "schema")]
     /// Merges, then validates against `T`'s schema and rules and
     /// deserializes, rejecting unknown keys: see
     /// [`Typed`](crate::Typed) for more control.

@@ -93,6 +93,10 @@
 //!
 //! # Crate features
 //!
+//! - `schema` (default): [`Schema`] (JSON Schema validation, the
+//!   `jsonschema` crate) and [`Typed`] (schemas of Rust types, `schemars`).
+//!   Without it the crate loads, merges, explains, writes and deserializes
+//!   ([`deserialize`]), with a much smaller dependency tree.
 //! - `template`: [`render_template`], Jinja2 templates (minijinja)
 //!   rendered with a document's values.
 
@@ -101,19 +105,23 @@
 // Bad input is an `Err`, never a panic; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub use crate::de::{UnknownKey, deserialize};
 pub use crate::discover::discover;
 pub use crate::document::{Change, Document, Explanation};
 pub use crate::error::{Error, Violation, Violations};
 pub use crate::layers::{EnvLayer, KeyCase, Layers, set_layer};
 pub use crate::load::{Format, Limits};
 pub use crate::merge::{ArrayStrategy, Strategies, merge, merge_owned};
+#[cfg(feature = "schema")]
 pub use crate::schema::Schema;
 #[cfg(feature = "template")]
 pub use crate::template::render_template;
-pub use crate::typed::{Loaded, Report, Rule, Typed, UnknownKey, UnknownKeys, deserialize};
+#[cfg(feature = "schema")]
+pub use crate::typed::{Loaded, Report, Rule, Typed, UnknownKeys};
 pub use crate::value::{Map, Node, Origin, Source, Value, parse_path};
 pub use crate::write::{AtomicWriter, Backup, Written};
 
+mod de;
 mod discover;
 mod document;
 mod error;
@@ -121,9 +129,11 @@ mod layers;
 mod load;
 mod merge;
 mod output;
+#[cfg(feature = "schema")]
 mod schema;
 #[cfg(feature = "template")]
 mod template;
+#[cfg(feature = "schema")]
 mod typed;
 mod value;
 mod write;

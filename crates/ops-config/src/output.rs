@@ -186,9 +186,26 @@ fn yaml_scalar(node: &Node, out: &mut String) {
 fn yaml_str(s: &str, out: &mut String) {
     if yaml_plain(s) {
         out.push_str(s);
-    } else {
-        json_string(s, out);
+        return;
     }
+    // Double-quoted, with JSON's escapes, and escapes for what YAML
+    // readers take as line breaks or reject raw (C1 controls, U+2028,
+    // U+2029, the byte-order mark).
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn yaml_document(node: &Node, out: &mut String) {

@@ -318,7 +318,12 @@ impl Reader<'_> {
             }
         }
         let text = &self.text[start..self.pos];
-        if integer && let Ok(i) = text.parse::<i128>() {
+        // Integers of 64 bits (signed or not) are exact; wider ones are
+        // floats, as serde_json and most JSON readers take them.
+        if integer
+            && let Ok(i) = text.parse::<i128>()
+            && (i64::try_from(i).is_ok() || u64::try_from(i).is_ok())
+        {
             return Ok(Value::Int(i));
         }
         match text.parse::<f64>() {
@@ -362,9 +367,14 @@ mod tests {
     fn big_integers_stay_exact() {
         let doc = load("[18446744073709551615, -9223372036854775808, 1e400]");
         assert!(doc.is_err());
-        let doc = load("[18446744073709551615, -9223372036854775808]").unwrap();
+        let doc =
+            load("[18446744073709551615, -9223372036854775808, 18446744073709551616]").unwrap();
         assert_eq!(doc.get(&["0"]).unwrap().value, Value::Int(u64::MAX.into()));
         assert_eq!(doc.get(&["1"]).unwrap().value, Value::Int(i64::MIN.into()));
+        assert_eq!(
+            doc.get(&["2"]).unwrap().value,
+            Value::Float(18446744073709551616.0)
+        );
     }
 
     #[test]

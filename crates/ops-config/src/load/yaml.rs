@@ -73,7 +73,9 @@ fn core_schema(node: &mut Node, lines: &Lines<'_>) {
     let token = plain_token(&lines.text[at..]);
     let digits = token.strip_prefix(['-', '+']).unwrap_or(token);
     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(i) = token.parse::<i128>() {
+        if let Ok(i) = token.parse::<i128>()
+            && (i64::try_from(i).is_ok() || u64::try_from(i).is_ok())
+        {
             node.value = Value::Int(i);
         }
         return;
@@ -134,13 +136,19 @@ impl<'de> Visitor<'de> for NodeVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<YamlNode, E> {
         Ok(YamlNode(Value::Int(v.into())))
     }
+    // Integers wider than 64 bits are floats, as in the JSON reader.
     fn visit_i128<E>(self, v: i128) -> Result<YamlNode, E> {
-        Ok(YamlNode(Value::Int(v)))
+        if i64::try_from(v).is_ok() || u64::try_from(v).is_ok() {
+            Ok(YamlNode(Value::Int(v)))
+        } else {
+            Ok(YamlNode(Value::Float(v as f64)))
+        }
     }
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<YamlNode, E> {
-        i128::try_from(v)
-            .map(|v| YamlNode(Value::Int(v)))
-            .map_err(|_| E::custom(format!("integer {v} is too large")))
+    fn visit_u128<E>(self, v: u128) -> Result<YamlNode, E> {
+        match u64::try_from(v) {
+            Ok(v) => Ok(YamlNode(Value::Int(v.into()))),
+            Err(_) => Ok(YamlNode(Value::Float(v as f64))),
+        }
     }
     fn visit_f64<E>(self, v: f64) -> Result<YamlNode, E> {
         Ok(YamlNode(Value::Float(v)))
