@@ -251,13 +251,9 @@ fn merge(cmd: &MergeCmd) -> Result<ExitCode, Error> {
 
 fn validate(cmd: &ValidateCmd) -> Result<ExitCode, Error> {
     let schema = Schema::load(&cmd.schema)?;
-    let doc = layers(&cmd.layers)?.merge()?;
-    schema.validate(&doc)?;
-    println!(
-        "valid: {} layer(s) against {}",
-        cmd.layers.files.len(),
-        schema.name()
-    );
+    let layers = layers(&cmd.layers)?;
+    schema.validate(&layers.merge()?)?;
+    println!("valid: {} layer(s) against {}", layers.len(), schema.name());
     Ok(ExitCode::SUCCESS)
 }
 

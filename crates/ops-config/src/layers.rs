@@ -312,6 +312,27 @@ impl Layers {
         self.layers.iter().map(|l| self.read(l)).collect()
     }
 
+    /// Reads the layers on up to one thread per core (parsing is most of
+    /// the work, and layers are independent until they merge), in order.
+    fn read_all(&self) -> Vec<Result<Node, Error>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || self.layers.len() < 2 {
+            return self.layers.iter().map(|l| self.read(l)).collect();
+        }
+        let mut out = Vec::with_capacity(self.layers.len());
+        for chunk in self.layers.chunks(threads) {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = chunk.iter().map(|l| s.spawn(|| self.read(l))).collect();
+                for (h, layer) in handles.into_iter().zip(chunk) {
+                    // A reader that panicked is a bug; read again on this
+                    // thread so that the panic surfaces here, with its message.
+                    out.push(h.join().unwrap_or_else(|_| self.read(layer)));
+                }
+            });
+        }
+        out
+    }
+
     fn read(&self, layer: &Layer) -> Result<Node, Error> {
         match layer {
             Layer::File(path, format) => load::load_file(path, *format, &self.limits),
@@ -328,8 +349,8 @@ impl Layers {
     /// map.
     pub fn merge(&self) -> Result<Document, Error> {
         let mut acc: Option<Node> = None;
-        for layer in &self.layers {
-            let node = self.read(layer)?;
+        for node in self.read_all() {
+            let node = node?;
             acc = Some(match acc {
                 None => merge_owned(empty(&node.origin), node, &self.strategies),
                 Some(base) => merge_owned(base, node, &self.strategies),

@@ -8,6 +8,7 @@
 //! value and sequence item: no second parser, and no rules of our own
 //! about what a scalar means.
 
+use std::collections::btree_map::Entry;
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -192,10 +193,14 @@ impl<'de> Visitor<'de> for NodeVisitor {
             let value = map.next_value::<Spanned<YamlNode>>()?;
             // serde-saphyr rejects duplicates as written; this catches keys
             // that differ in YAML but not as strings (`1` and `"1"`).
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate key `{key}`")));
+            match out.entry(key) {
+                Entry::Occupied(e) => {
+                    return Err(de::Error::custom(format!("duplicate key `{}`", e.key())));
+                }
+                Entry::Vacant(e) => {
+                    e.insert(child(value));
+                }
             }
-            out.insert(key, child(value));
         }
         Ok(YamlNode(Value::Map(out)))
     }
