@@ -15,6 +15,7 @@ use std::process::{Command, ExitCode};
 use ops_loggen::{GenOptions, Kind, Quirks, generate, parse_size};
 
 mod answer;
+mod config;
 mod exec;
 mod json;
 mod measure;
@@ -41,6 +42,9 @@ rewrites docs/benchmarks.md and docs/bench-throughput.svg.
   --quick       50MB files, few runs, docs untouched (what CI runs)
   --scale       also time logscan on a log 4 times as large (generated once)
   -h, --help    show this help
+
+--suite config runs the config benchmark instead (confmerge against the
+Python original; see `cargo xtask bench --suite config --help`).
 
 Missing peers are reported and skipped. Exit status: 0 when every answer is
 right, 1 when one is wrong or a command fails, 2 on a usage error.
@@ -123,6 +127,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 /// Entry point from `main`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     let args = match suite::take_suite(args) {
+        Ok((suite::Suite::Config, rest)) => return config::run(rest),
         Ok((suite::Suite::Exec, rest)) => return exec::run(rest),
         Ok((suite::Suite::Metrics, rest)) => return metrics::run(rest),
         Ok((suite::Suite::Logs, rest)) => rest,
@@ -187,7 +192,7 @@ fn execute(args: &Args) -> Result<bool, String> {
     fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
 
-    let logscan = build_logscan(&root)?;
+    let logscan = build_release(&root, "logscan")?;
     let auth = ensure_log(&root, Kind::Auth, args.size)?;
     let access = ensure_log(&root, Kind::Access, args.size)?;
     let slice_bytes = if args.quick {
@@ -264,25 +269,25 @@ fn execute(args: &Args) -> Result<bool, String> {
     Ok(all_right)
 }
 
-/// `cargo build --release -p logscan`; the binary under `CARGO_TARGET_DIR`
-/// (or `target/`).
-fn build_logscan(root: &Path) -> Result<PathBuf, String> {
-    eprintln!("xtask bench: cargo build --release -p logscan");
+/// `cargo build --release -p PACKAGE`; its binary (of the same name)
+/// under `CARGO_TARGET_DIR` (or `target/`).
+pub(crate) fn build_release(root: &Path, package: &str) -> Result<PathBuf, String> {
+    eprintln!("xtask bench: cargo build --release -p {package}");
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--release", "-p", "logscan"])
+        .args(["build", "--release", "-p", package])
         .current_dir(root)
         .status()
         .map_err(|e| format!("cannot run cargo build: {e}"))?;
     if !status.success() {
         return Err(format!(
-            "cargo build --release -p logscan failed ({status})"
+            "cargo build --release -p {package} failed ({status})"
         ));
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|t| if t.is_absolute() { t } else { root.join(t) })
         .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("logscan");
+    let bin = target.join("release").join(package);
     if bin.is_file() {
         Ok(bin)
     } else {

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -140,7 +140,7 @@ struct Row {
 
 fn execute(args: Args) -> Result<(), String> {
     let root = crate::ci::workspace_root();
-    let bin = build_sysexporter(&root)?;
+    let bin = super::build_release(&root, "sysexporter")?;
     let load_at_start = super::load_average();
     let bin_s = bin.to_string_lossy().into_owned();
     let mut specs: Vec<(String, Vec<String>)> = vec![
@@ -242,31 +242,6 @@ fn execute(args: Args) -> Result<(), String> {
         eprintln!("\nxtask bench: wrote docs/benchmarks-metrics.md");
     }
     Ok(())
-}
-
-/// `cargo build --release -p sysexporter`; the binary.
-fn build_sysexporter(root: &Path) -> Result<PathBuf, String> {
-    eprintln!("xtask bench: cargo build --release -p sysexporter");
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--release", "-p", "sysexporter"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot run cargo build: {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "cargo build --release -p sysexporter failed ({status})"
-        ));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_absolute() { t } else { root.join(t) })
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("release").join("sysexporter");
-    if bin.is_file() {
-        Ok(bin)
-    } else {
-        Err(format!("{} not found after the build", bin.display()))
-    }
 }
 
 /// Starts `argv` listening on a free loopback port and waits until it

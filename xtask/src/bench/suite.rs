@@ -9,13 +9,15 @@ use std::ffi::OsString;
 pub(crate) enum Suite {
     /// logscan against grep, ripgrep, awk, goaccess and Python (the default).
     Logs,
+    /// confmerge against the Python original (PyYAML, deep_merge, jsonschema).
+    Config,
     /// ops-exec against std::process and Python's subprocess.run.
     Exec,
     /// sysexporter against node_exporter.
     Metrics,
 }
 
-const NAMES: &str = "logs, exec or metrics";
+const NAMES: &str = "logs, config, exec or metrics";
 
 /// Takes `--suite NAME` (or `--suite=NAME`) out of `args`; the last one
 /// given wins.
@@ -34,6 +36,7 @@ pub(crate) fn take_suite(args: Vec<OsString>) -> Result<(Suite, Vec<OsString>), 
         };
         suite = match name.as_deref() {
             Some("logs") => Suite::Logs,
+            Some("config") => Suite::Config,
             Some("exec") => Suite::Exec,
             Some("metrics") => Suite::Metrics,
             Some(other) => return Err(format!("unknown suite `{other}` ({NAMES})")),
@@ -60,6 +63,10 @@ mod tests {
         assert_eq!(
             take_suite(args(&["--suite", "metrics", "--quick"])),
             Ok((Suite::Metrics, args(&["--quick"])))
+        );
+        assert_eq!(
+            take_suite(args(&["--suite", "config"])),
+            Ok((Suite::Config, args(&[])))
         );
         assert_eq!(
             take_suite(args(&["--suite=exec"])),
