@@ -11,9 +11,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use deployctl::Environment;
-use ops_cli::LogArgs;
+use ops_cli::{Align, LogArgs, Table};
 use ops_exec::{Cancel, Command, Outcome, RunMode, Stream};
-use ops_logscan::{Align, Table};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

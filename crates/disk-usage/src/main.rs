@@ -10,8 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use ops_cli::LogArgs;
-use ops_logscan::{Align, Table};
+use ops_cli::{Align, LogArgs, Table};
 
 #[derive(Debug, Parser)]
 #[command(name = "disk-usage", version, about, max_term_width = 100)]

@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use fleet::{HostOutcome, SshOptions, Verdict};
-use ops_cli::LogArgs;
-use ops_logscan::{Align, Table};
+use ops_cli::{Align, LogArgs, Table};
 
 #[derive(Debug, Parser)]
 #[command(name = "fleet", version, about, max_term_width = 100)]

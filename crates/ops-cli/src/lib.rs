@@ -11,6 +11,9 @@
 //! - [`run`] turns a failed `main` into one line on stderr,
 //!   `tool: error: cause: cause`, and exit code 2: never a panic or a
 //!   backtrace.
+//! - [`Table`] prints aligned columns (re-exported from the dependency-free
+//!   `ops-table`, which libraries such as ops-logscan use for their
+//!   reports without depending on this crate).
 //!
 //! # Crate features
 //!
@@ -47,6 +50,8 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
+
+pub use ops_table::{Align, Table};
 
 #[cfg(feature = "progress")]
 pub mod progress;

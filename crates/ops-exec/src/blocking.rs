@@ -77,6 +77,12 @@ impl Command {
 fn run(cmd: &Command, on_line: Option<&mut dyn FnMut(Line<'_>)>) -> Result<Outcome, Error> {
     let span = spawn::span(cmd);
     let _entered = span.enter();
+    let result = execute(cmd, on_line);
+    cmd.listeners.finished(cmd, &result);
+    result
+}
+
+fn execute(cmd: &Command, on_line: Option<&mut dyn FnMut(Line<'_>)>) -> Result<Outcome, Error> {
     if cmd.mode == RunMode::DryRun {
         return Ok(spawn::dry_run(cmd));
     }
@@ -261,10 +267,7 @@ fn wait_ready(
         slots[4] = fds.len();
         fds.push(PollFd::new(c, PollFlags::IN));
     }
-    let timeout = wait.map(|w| Timespec {
-        tv_sec: i64::try_from(w.as_secs()).unwrap_or(i64::MAX),
-        tv_nsec: i64::from(w.subsec_nanos()),
-    });
+    let timeout = wait.map(timespec);
     match poll(&mut fds, timeout.as_ref()) {
         Ok(_) => {}
         Err(rustix::io::Errno::INTR) => return Ok(Ready::default()),
@@ -279,6 +282,14 @@ fn wait_ready(
         stdin: hit(slots[2], PollFlags::OUT | PollFlags::ERR | PollFlags::HUP),
         exited: hit(slots[3], PollFlags::IN),
     })
+}
+
+/// A poll timeout of `d`.
+pub(crate) fn timespec(d: Duration) -> Timespec {
+    Timespec {
+        tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        tv_nsec: i64::from(d.subsec_nanos()),
+    }
 }
 
 /// Reads what the pipe has; `Ok(true)` at end of file. A read that fills

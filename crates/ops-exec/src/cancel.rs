@@ -78,6 +78,29 @@ impl Cancel {
         &self.0.fd
     }
 
+    /// Blocks until cancelled or `timeout` has passed; whether cancelled.
+    #[cfg(feature = "resilience")]
+    pub(crate) fn wait_timeout(&self, timeout: std::time::Duration) -> bool {
+        use rustix::event::{PollFd, PollFlags, poll};
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if self.is_cancelled() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let left = crate::blocking::timespec(left);
+            // The eventfd stays readable once cancelled; an interrupted or
+            // failed poll is retried until the deadline.
+            let mut fds = [PollFd::new(&self.0.fd, PollFlags::IN)];
+            if poll(&mut fds, Some(&left)).is_err() {
+                std::thread::yield_now();
+            }
+        }
+    }
+
     /// Waits until cancelled.
     #[cfg(feature = "tokio")]
     pub(crate) async fn cancelled(&self) {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::cancel::Cancel;
 use crate::clock::{Clock, SharedClock};
 use crate::error::Error;
+use crate::listener::{CommandListener, Listeners};
 use crate::secret::{Value, Visibility};
 use crate::words::{join_quoted, quote_word, split_words};
 
@@ -157,6 +158,7 @@ pub struct Command {
     pub(crate) transient_codes: Vec<i32>,
     pub(crate) clock: SharedClock,
     pub(crate) cancel: Option<Cancel>,
+    pub(crate) listeners: Listeners,
 }
 
 impl Command {
@@ -181,6 +183,7 @@ impl Command {
             transient_codes: Vec::new(),
             clock: SharedClock::default(),
             cancel: None,
+            listeners: Listeners::default(),
         }
     }
 
@@ -372,6 +375,14 @@ impl Command {
     /// a signal with [`Cancel::on_signals`]), as a timeout would.
     pub fn cancel_on(&mut self, cancel: &Cancel) -> &mut Command {
         self.cancel = Some(cancel.clone());
+        self
+    }
+
+    /// Adds a listener told about the end of every run of this command
+    /// (there may be several): how it ended and how long it took, never
+    /// its arguments or output. ops-metrics' `CommandMetrics` is one.
+    pub fn listener(&mut self, listener: impl CommandListener + 'static) -> &mut Command {
+        self.listeners.push(Arc::new(listener));
         self
     }
 

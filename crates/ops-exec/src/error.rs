@@ -92,6 +92,20 @@ impl Error {
         }
     }
 
+    /// Which kind of error this is, without its details: what a
+    /// [`CommandListener`](crate::CommandListener) is told.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid { .. } => ErrorKind::Invalid,
+            Error::Spawn { .. } => ErrorKind::Spawn,
+            Error::Stdin { .. } => ErrorKind::Stdin,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Failed(_) => ErrorKind::Failed,
+            Error::TimedOut(_) => ErrorKind::TimedOut,
+            Error::Cancelled(_) => ErrorKind::Cancelled,
+        }
+    }
+
     /// The outcome of the run, for [`Error::Failed`], [`Error::TimedOut`]
     /// and [`Error::Cancelled`].
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -100,6 +114,26 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// The kind of an [`Error`], one variant for each of its variants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Invalid`].
+    Invalid,
+    /// [`Error::Spawn`].
+    Spawn,
+    /// [`Error::Stdin`].
+    Stdin,
+    /// [`Error::Io`].
+    Io,
+    /// [`Error::Failed`].
+    Failed,
+    /// [`Error::TimedOut`].
+    TimedOut,
+    /// [`Error::Cancelled`].
+    Cancelled,
 }
 
 /// A run that did not succeed in check mode: its outcome, and the end of
@@ -136,6 +170,9 @@ impl fmt::Display for Failure {
                 o.command,
                 t.as_secs_f64()
             )?,
+            (Status::Cancelled, _) if o.pid.is_none() => {
+                write!(f, "`{}` was cancelled before it started", o.command)?;
+            }
             (Status::Cancelled, _) => write!(
                 f,
                 "`{}` was cancelled after {secs:.2} s (its process group was killed)",

@@ -28,7 +28,14 @@
 //!   errors, `Debug`, `Display` and dry-run output, and scrubs them from
 //!   the stderr tail an error carries.
 //! - logs in a `tracing` span `exec` with the program, pid, duration and
-//!   outcome.
+//!   outcome, and tells the end of the run to the command's
+//!   [`CommandListener`]s (program, status, duration, [`ErrorKind`]; never
+//!   arguments or output): the seam that ops-metrics' `CommandMetrics`
+//!   plugs into.
+//!
+//! With the `resilience` feature, `Command::run_with_retry` runs a
+//! command again while it fails transiently, as an ops-resilience
+//! `RetryPolicy` says (backoff, jitter, deadline, budget, listeners).
 //!
 //! A [`Cancel`] handle ends the runs watching it from another thread (or,
 //! with the `signals` feature, on SIGINT, SIGTERM or SIGHUP) as a timeout
@@ -82,6 +89,12 @@
 //! - `signals`: `Cancel::on_signals`, a handle that the first SIGINT,
 //!   SIGTERM or SIGHUP cancels (signal-hook), so that a tool's Ctrl-C
 //!   reaches the process groups of its commands.
+//! - `resilience`: `Command::run_with_retry` and
+//!   `run_with_retry_classified` (with `tokio` also `run_with_retry_async`
+//!   and `run_with_retry_classified_async`), driven by an ops-resilience
+//!   `RetryPolicy` (its core, without tokio or tower); `RetryTransient`,
+//!   the classifier by [`Error::is_transient`]; `CancelClock`, a policy
+//!   clock whose waits a [`Cancel`] cuts short.
 //!
 //! # Platform
 //!
@@ -102,8 +115,11 @@ pub use crate::command::{
     Check, Command, DEFAULT_CAPTURE_LIMIT, DEFAULT_GRACE, DEFAULT_WAIT_DELAY, EnvBase, Input,
     Output, RunMode,
 };
-pub use crate::error::{Error, Failure};
+pub use crate::error::{Error, ErrorKind, Failure};
+pub use crate::listener::{CommandEvent, CommandListener};
 pub use crate::outcome::{Outcome, Status, signal_name};
+#[cfg(feature = "resilience")]
+pub use crate::retry::{CancelClock, RetryTransient};
 pub use crate::secret::REDACTED;
 pub use crate::words::{quote_word, split_words};
 
@@ -113,7 +129,10 @@ mod capture;
 mod clock;
 mod command;
 mod error;
+mod listener;
 mod outcome;
+#[cfg(feature = "resilience")]
+mod retry;
 #[cfg(feature = "tokio")]
 mod run_async;
 mod secret;

@@ -48,6 +48,12 @@ impl Command {
 }
 
 async fn run(cmd: &Command, on_line: Option<OnLine<'_>>) -> Result<Outcome, Error> {
+    let result = execute(cmd, on_line).await;
+    cmd.listeners.finished(cmd, &result);
+    result
+}
+
+async fn execute(cmd: &Command, on_line: Option<OnLine<'_>>) -> Result<Outcome, Error> {
     if cmd.mode == RunMode::DryRun {
         return Ok(spawn::dry_run(cmd));
     }

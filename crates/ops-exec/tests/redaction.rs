@@ -77,6 +77,21 @@ fn secrets_stay_out_of_logs_errors_and_dry_runs() {
         };
         let out = dry.run().unwrap();
         texts.push(serde_json::to_string(&out).unwrap());
+
+        // A retried run logs each failed attempt with its error.
+        let flaky = {
+            let mut c = secret_command("echo \"$1 $API_TOKEN\" >&2; exit 75");
+            c.transient_exit_codes([75]);
+            c
+        };
+        let policy = ops_resilience::RetryPolicy::builder()
+            .max_attempts(2)
+            .clock(ops_resilience::ManualClock::new())
+            .build()
+            .unwrap();
+        let err = flaky.run_with_retry(&policy).unwrap_err();
+        texts.push(err.to_string());
+        texts.push(format!("{err:?}"));
     });
     let logged = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
     // The runs were logged, with the command line and the redaction mark.
@@ -88,6 +103,13 @@ fn secrets_stay_out_of_logs_errors_and_dry_runs() {
     assert!(
         logged.contains("outcome=exit 4") && logged.contains("outcome=timeout"),
         "{logged}"
+    );
+    assert!(
+        logged.contains("exec_retry") && logged.contains("retrying"),
+        "{logged}"
+    );
+    assert!(
+        texts[texts.len() - 2].ends_with("stderr: *** *** (after 2 attempts, attempts exhausted)")
     );
     for text in texts.iter().chain([&logged]) {
         assert!(!text.contains("hunter2"), "a secret leaked: {text}");

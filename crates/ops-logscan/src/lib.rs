@@ -103,7 +103,6 @@ pub use crate::error::Error;
 pub use crate::lines::{Line, for_each_line};
 pub use crate::scan::{Analyzer, MemoryMap, Progress, Scanner, ScannerBuilder};
 pub use crate::source::Input;
-pub use crate::table::{Align, Table};
 pub use crate::time::{
     TimeRange, format_minute, parse_clf, parse_iso8601, parse_syslog, parse_time_arg,
 };
@@ -117,5 +116,4 @@ mod lines;
 mod mmap;
 mod scan;
 mod source;
-mod table;
 mod time;

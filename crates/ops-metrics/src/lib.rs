@@ -25,7 +25,9 @@
 //!   ([`Collection`]), and shuts down gracefully; the `sysexporter` binary
 //!   is a thin command line over it.
 //! - Metric sets for the other crates, each behind a feature:
-//!   `LogScanMetrics`, `RetryMetrics`, `BreakerMetrics`, `CommandMetrics`.
+//!   `LogScanMetrics`; `RetryMetrics` and `BreakerMetrics`, whose
+//!   `listener(name)` is an ops-resilience listener for one policy or
+//!   breaker; `CommandMetrics`, an ops-exec command listener.
 //! - SLO math: [`Objective`] turns a target into allowed downtime, error
 //!   budget remaining, burn rate and time to exhaustion; [`SloSpec`] reads
 //!   an SLO spec file and generates the SRE workbook's multi-window,
@@ -65,10 +67,15 @@
 //! - `logscan`: `LogScanMetrics`, lines, bytes, malformed and oversized
 //!   lines of ops-logscan scans.
 //! - `resilience`: `RetryMetrics` (attempts by outcome, backoff waits) and
-//!   `BreakerMetrics` (state, calls by result, transitions) for retry
-//!   loops and circuit breakers; no dependency.
-//! - `exec`: `CommandMetrics` (commands by outcome, durations) for
-//!   subprocesses; no dependency.
+//!   `BreakerMetrics` (state, calls by result, transitions), fed by the
+//!   listeners `RetryMetrics::listener(operation)` and
+//!   `BreakerMetrics::listener(breaker)` that an ops-resilience
+//!   `RetryPolicy` or `CircuitBreaker` takes
+//!   (`.listener(retries.listener("fetch"))`). Depends on ops-resilience's
+//!   core.
+//! - `exec`: `CommandMetrics` (commands by outcome, durations), an ops-exec
+//!   `CommandListener` (`cmd.listener(commands.clone())`). Depends on
+//!   ops-exec without its features.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -87,7 +94,8 @@ pub use crate::instrument::exec::{CommandMetrics, CommandOutcome};
 pub use crate::instrument::logscan::LogScanMetrics;
 #[cfg(feature = "resilience")]
 pub use crate::instrument::resilience::{
-    AttemptOutcome, BreakerMetrics, BreakerState, CallResult, RetryMetrics,
+    AttemptOutcome, BreakerMetrics, BreakerMetricsListener, CallResult, RetryMetrics,
+    RetryMetricsListener,
 };
 pub use crate::process::{Pid, ProcessCollector, ProcessCollectorBuilder, ProcessSnapshot};
 pub use crate::procfs::{

@@ -7,9 +7,10 @@ use std::time::Duration;
 use common::promtool_check_metrics;
 use ops_logscan::{AuthAnalyzer, Scanner};
 use ops_metrics::{
-    AttemptOutcome, BreakerMetrics, BreakerState, CallResult, CommandMetrics, CommandOutcome,
-    Format, LogScanMetrics, RetryMetrics, encode,
+    AttemptOutcome, BreakerMetrics, CallResult, CommandMetrics, CommandOutcome, Format,
+    LogScanMetrics, RetryMetrics, encode,
 };
+use ops_resilience::State;
 use prometheus_client::registry::Registry;
 
 fn all_sets() -> (
@@ -49,7 +50,7 @@ fn every_set_records_and_passes_promtool() {
     retry.record_attempt("fetch", AttemptOutcome::Retry);
     retry.record_backoff("fetch", Duration::from_millis(150));
     retry.record_attempt("fetch", AttemptOutcome::GaveUp);
-    breaker.record_state("db", BreakerState::HalfOpen);
+    breaker.record_state("db", State::HalfOpen);
     breaker.record_call("db", CallResult::Success);
     commands.record(
         "rsync",

@@ -8,11 +8,16 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
 use ops_cli::LogArgs;
-use ops_exec::{Cancel, Command, Error, Input, Outcome, Output, RunMode, Status};
+use ops_exec::{Cancel, CancelClock, Command, Error, Input, Outcome, Output, RunMode, Status};
+use ops_resilience::{
+    AttemptEvent, Backoff, Jitter, NextStep, RetryError, RetryListener, RetryPolicy,
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -46,7 +51,9 @@ struct Cli {
     #[arg(long, value_name = "SECS", value_parser = parse_secs, default_value = "5")]
     grace: Duration,
     /// Runs again, up to N more times, after a transient failure: a
-    /// timeout, or exit code 75 (EX_TEMPFAIL).
+    /// timeout, or exit code 75 (EX_TEMPFAIL). The first retry waits
+    /// 200 ms, each next one twice as long up to 5 s, each wait drawn
+    /// between half and all of that; Ctrl-C ends a wait at once.
     #[arg(long, value_name = "N", default_value_t = 0)]
     retries: u32,
     /// Prints the command that would run, and runs nothing.
@@ -104,15 +111,20 @@ fn run(cli: &Cli) -> Result<ExitCode, BoxError> {
     } else {
         cmd.stdout(Output::Inherit).stderr(Output::Inherit);
     }
-    let (result, attempts) = run_with_retries(&cmd, cli.retries);
-    let outcome = match result {
+    let attempts = Arc::new(Attempts::default());
+    let policy = retry_policy(cli.retries, &cancel, &attempts)?;
+    let outcome = match cmd.run_with_retry(&policy).map_err(RetryError::into_inner) {
         Ok(outcome) => outcome,
-        Err(Error::Failed(f) | Error::TimedOut(f) | Error::Cancelled(f)) => f.outcome().clone(),
-        Err(e) => return Ok(cannot_run(cli, &cmd, &e)),
+        Err(Some(Error::Failed(f) | Error::TimedOut(f) | Error::Cancelled(f))) => {
+            f.outcome().clone()
+        }
+        Err(Some(e)) => return Ok(cannot_run(cli, &cmd, &e)),
+        // Only an async attempt is cut short without an error of its own.
+        Err(None) => return Err("the command's last attempt was cut short".into()),
     };
     if cli.json {
         let mut value = serde_json::to_value(&outcome)?;
-        value["attempts"] = attempts.into();
+        value["attempts"] = attempts.0.load(Ordering::Relaxed).into();
         println!("{value}");
     } else if outcome.is_dry_run() {
         println!("{}", cmd);
@@ -126,23 +138,42 @@ fn run(cli: &Cli) -> Result<ExitCode, BoxError> {
     Ok(ExitCode::from(exit_code(&outcome)))
 }
 
-/// Runs `cmd`, and again up to `retries` times while the failure is
-/// transient. Returns the last result and the number of attempts.
-///
-/// A stand-in until ops-resilience lands: its retry policy (backoff with
-/// jitter, a budget, a clock) replaces this loop, keeping
-/// `Error::is_transient` as the classification.
-fn run_with_retries(cmd: &Command, retries: u32) -> (Result<Outcome, Error>, u32) {
-    let mut attempt = 1;
-    loop {
-        let result = cmd.run();
-        match &result {
-            Err(e) if e.is_transient() && attempt <= retries => {
-                eprintln!("safe-exec: attempt {attempt} failed ({e}); retrying");
-                std::thread::sleep(Duration::from_millis(200) * attempt);
-                attempt += 1;
-            }
-            _ => return (result, attempt),
+/// The retry policy of `--retries N`: N + 1 attempts, waiting 200 ms
+/// before the first retry and twice as long before each next one, up to
+/// 5 s, each wait drawn between half and all of that (equal jitter), on a
+/// clock whose waits a Ctrl-C cuts short.
+fn retry_policy(
+    retries: u32,
+    cancel: &Cancel,
+    attempts: &Arc<Attempts>,
+) -> Result<RetryPolicy, BoxError> {
+    let policy = RetryPolicy::builder()
+        .max_attempts(retries.saturating_add(1))
+        .backoff(Backoff::exponential(
+            Duration::from_millis(200),
+            2.0,
+            Duration::from_secs(5),
+        )?)
+        .jitter(Jitter::Equal)
+        .clock(CancelClock::new(cancel))
+        .listener(Arc::clone(attempts))
+        .build()?;
+    Ok(policy)
+}
+
+/// Counts the attempts for `--json`, and tells of each retry on stderr.
+#[derive(Debug, Default)]
+struct Attempts(AtomicU32);
+
+impl RetryListener for Attempts {
+    fn on_attempt(&self, event: &AttemptEvent<'_>) {
+        self.0.store(event.attempt, Ordering::Relaxed);
+        if let (NextStep::Retry { delay, .. }, Some(error)) = (event.next, event.error) {
+            eprintln!(
+                "safe-exec: attempt {} failed ({error}); retrying in {:.2} s",
+                event.attempt,
+                delay.as_secs_f64()
+            );
         }
     }
 }

@@ -104,23 +104,44 @@ fn json_carries_the_outcome_and_respects_the_capture_limit() {
 }
 
 #[test]
-fn transient_failures_are_retried() {
+fn transient_failures_are_retried_with_backoff() {
     let dir = tempfile::tempdir().unwrap();
-    let marker = dir.path().join("tried");
+    let runs = dir.path().join("runs");
+    // Exits 75 (EX_TEMPFAIL) on its first two runs, counted in a file.
     let script = format!(
-        "if [ -e {0} ]; then echo ok; else touch {0}; exit 75; fi",
-        marker.display()
+        "n=$(($(cat {0} 2>/dev/null || echo 0) + 1)); echo $n > {0}; [ $n -ge 3 ] || exit 75; echo ok",
+        runs.display()
     );
-    let out = safe_exec(&["--json", "--retries", "2", "--", "sh", "-c", &script]);
+    let started = Instant::now();
+    let out = safe_exec(&["--json", "--retries", "3", "--", "sh", "-c", &script]);
+    let took = started.elapsed();
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
     assert_eq!(
         (v["attempts"].as_u64(), v["stdout"]["text"].as_str()),
-        (Some(2), Some("ok\n"))
+        (Some(3), Some("ok\n"))
     );
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "3\n");
+    // Each retry is told on stderr, with its wait: at least half of 200 ms,
+    // then of 400 ms (equal jitter).
+    let err = String::from_utf8_lossy(&out.stderr);
+    let told: Vec<&str> = err.lines().filter(|l| l.contains("retrying in")).collect();
+    assert_eq!(told.len(), 2, "{err}");
+    assert!(
+        told[0].starts_with("safe-exec: attempt 1 failed (`sh -c ")
+            && told[0].contains("exited with code 75 after"),
+        "{err}"
+    );
+    assert!(took >= Duration::from_millis(300), "no backoff: {took:?}");
+
     // A permanent failure is not retried.
     let out = safe_exec(&["--json", "--retries", "2", "--", "sh", "-c", "exit 1"]);
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["attempts"], 1);
+    // Attempts run out: the last exit code is safe-exec's.
+    let out = safe_exec(&["--json", "--retries", "1", "--", "sh", "-c", "exit 75"]);
+    assert_eq!(out.status.code(), Some(75));
+    assert_eq!(json(&out)["attempts"], 2);
 }
 
 #[test]
@@ -186,6 +207,32 @@ fn ctrl_c_ends_the_command_group_and_exits_130() {
             .all(|s| s.starts_with('Z'))
     };
     assert!(eventually(all_gone), "{pids:?} still running");
+}
+
+#[test]
+fn ctrl_c_between_retries_exits_130_and_runs_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let script = format!(
+        "n=$(($(cat {0} 2>/dev/null || echo 0) + 1)); echo $n > {0}; exit 75",
+        runs.display()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safe-exec"))
+        .args(["--retries", "20", "--", "sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let count = || std::fs::read_to_string(&runs).unwrap_or_default();
+    // After the third run it waits 400 to 800 ms: the signal comes then.
+    assert!(eventually(|| count() == "3\n"), "{:?}", count());
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(count(), "3\n");
 }
 
 /// Polls `done` for up to five seconds: a killed process closes its pipes

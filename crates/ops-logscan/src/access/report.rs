@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use ops_table::{Align, Table};
 use serde::{Deserialize, Serialize};
 
 use super::stats::AccessStats;
-use crate::{Align, Table, escape_bytes, format_minute};
+use crate::{escape_bytes, format_minute};
 
 /// A client address and its request count.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use ops_table::{Align, Table};
 use serde::{Deserialize, Serialize};
 
 use super::parse::{AuthKind, MessageEvent};
-use crate::{Aggregate, Align, KeyCounts, LineRef, LineSamples, Table, Totals, escape_bytes};
+use crate::{Aggregate, KeyCounts, LineRef, LineSamples, Totals, escape_bytes};
 
 /// What an [`AuthAnalyzer`](crate::AuthAnalyzer) counts.
 ///

@@ -1,9 +1,11 @@
 //! Ready-made metric sets for opskit's crates, each behind a feature.
 //!
-//! Each set is a cheap-to-clone handle (the metrics inside are shared)
-//! with plain `record_*` methods, registered into a prometheus-client
-//! [`Registry`](prometheus_client::registry::Registry) once; the caller, or
-//! a listener the other crate calls, records events into it.
+//! Each set is a cheap-to-clone handle (the metrics inside are shared),
+//! registered into a prometheus-client
+//! [`Registry`](prometheus_client::registry::Registry) once, and fed by the
+//! listener hook of the crate it measures (ops-resilience's
+//! `RetryListener` and `BreakerListener`, ops-exec's `CommandListener`)
+//! or by plain `record_*` calls.
 
 /// Implements `EncodeLabelValue` through the type's `as_str`, so label
 /// values are snake_case (`half_open`) rather than variant names.
