@@ -16,7 +16,7 @@ use rustix::event::{EventfdFlags, eventfd};
 ///
 /// A command in its own process group does not get the terminal's Ctrl-C:
 /// a tool that should pass it on makes its handle with
-/// [`Cancel::on_signals`] (feature `signals`).
+/// `Cancel::on_signals` (feature `signals`).
 ///
 /// [`Command::cancel_on`]: crate::Command::cancel_on
 /// [`Status::Cancelled`]: crate::Status::Cancelled
@@ -66,7 +66,7 @@ impl Cancel {
     }
 
     /// The signal that cancelled the handle, for one made by
-    /// [`Cancel::on_signals`].
+    /// `Cancel::on_signals` (feature `signals`).
     pub fn signal(&self) -> Option<i32> {
         match self.0.signal.load(Ordering::SeqCst) {
             0 => None,

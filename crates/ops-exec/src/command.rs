@@ -372,7 +372,8 @@ impl Command {
     }
 
     /// Ends the run when `cancel` is cancelled (from another thread, or by
-    /// a signal with [`Cancel::on_signals`]), as a timeout would.
+    /// a signal with `Cancel::on_signals`, feature `signals`), as a
+    /// timeout would.
     pub fn cancel_on(&mut self, cancel: &Cancel) -> &mut Command {
         self.cancel = Some(cancel.clone());
         self
