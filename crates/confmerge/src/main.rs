@@ -4,6 +4,8 @@
 //! A thin command line over the `ops-config` crate: options become
 //! [`Layers`], one library call does the work, and the result is printed.
 
+#![forbid(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

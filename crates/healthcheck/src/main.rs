@@ -7,6 +7,8 @@
 //! Exit code 0 when every target is healthy, 1 when one is not, 2 on a
 //! usage error.
 
+#![forbid(unsafe_code)]
+
 mod probe;
 mod report;
 mod targets;

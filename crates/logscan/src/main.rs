@@ -4,6 +4,8 @@
 //! runs a scan and prints the report as aligned tables or one JSON object.
 //! Results go to stdout, logs and the progress bar to stderr.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -6,6 +6,8 @@
 //! 126/127 when it cannot start; 2 for our own usage errors), and `--json`
 //! prints the `Outcome`.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -5,6 +5,8 @@
 //! `Exporter` with the system and process collectors, and serves until
 //! SIGTERM or SIGINT. Logs go to stderr.
 
+#![forbid(unsafe_code)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
