@@ -97,7 +97,7 @@
 //!   `jsonschema` crate) and [`Typed`] (schemas of Rust types, `schemars`).
 //!   Without it the crate loads, merges, explains, writes and deserializes
 //!   ([`deserialize`]), with a much smaller dependency tree.
-//! - `template`: [`render_template`], Jinja2 templates (minijinja)
+//! - `template`: `render_template`, Jinja2 templates (minijinja)
 //!   rendered with a document's values.
 
 #![forbid(unsafe_code)]
