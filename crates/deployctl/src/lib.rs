@@ -1,5 +1,6 @@
-//! The deploy logic of `deployctl`: its configuration file, and the docker
-//! commands each subcommand runs, as `ops_exec::Command`s.
+//! The deploy logic of `deployctl`: its configuration, layered through
+//! ops-config, and the docker commands each subcommand runs, as
+//! `ops_exec::Command`s.
 //!
 //! The binary only parses options, asks for confirmation, runs these
 //! commands with their output streamed, and prints.
@@ -15,15 +16,21 @@
 //! services: [api, worker]
 //! environments:
 //!   dev:        { context: dev }       # `docker --context dev ...`
-//!   staging:    { context: staging }
+//!   staging:    { context: staging, confirm: true }
 //!   production: { context: prod }      # always asks for confirmation
 //! # Seconds a docker command may take (default 600).
 //! timeout_secs: 600
 //! ```
 //!
-//! Unknown keys are errors, so a typo does not silently fall back to a
-//! default. An environment may add `confirm: true` to be confirmed like
-//! production.
+//! [`ConfigLoader`] lays, in order: that file, its overlay for the
+//! environment deployed to (`deployctl.production.yaml` next to it, when
+//! it exists), overlays named with `--overlay`, environment variables
+//! (`DEPLOYCTL__TIMEOUT_SECS=900`) and `--set timeout_secs=900`.
+//! [`Config::from_document`] then checks the merged document: values of
+//! the wrong type, unknown keys (a typo does not silently fall back to a
+//! default), names docker could read as options, unknown environments,
+//! `confirm: false` on production; each error names the file, line and
+//! column (or variable, or `--set`) that set the value.
 //!
 //! # Example
 //!
@@ -41,19 +48,34 @@
 //!     "docker --context prod service update --with-registry-auth --image reg.example.com/shop/api:1.4.2 shop_api"
 //! );
 //! assert!(deployctl::needs_confirmation(&config, Environment::Production)?);
+//!
+//! let err = deployctl::parse_config(
+//!     "registry: reg.example.com/shop\nstack: --rm\nservices: [api]\nenvironments: {}\n",
+//!     "deployctl.yaml",
+//! )
+//! .unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "invalid config deployctl.yaml:2:8: /stack: \"--rm\": use letters, digits, `.`, `_` \
+//!      and `-`, starting with a letter or digit [docker-name]"
+//! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use ops_exec::Command;
-use serde::Deserialize;
+
+pub use crate::config::{
+    Config, ConfigLoader, DEFAULT_TIMEOUT_SECS, ENV_PREFIX, EnvConfig, overlay_path, parse_config,
+};
+
+mod config;
 
 /// The deploy targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +89,18 @@ pub enum Environment {
 }
 
 impl Environment {
+    /// Every environment, in promotion order.
+    pub const ALL: [Environment; 3] = [
+        Environment::Dev,
+        Environment::Staging,
+        Environment::Production,
+    ];
+
+    /// The environment of this name (`dev`, `staging`, `production`).
+    pub fn from_name(name: &str) -> Option<Environment> {
+        Environment::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     /// The name in the configuration and on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -83,60 +117,20 @@ impl fmt::Display for Environment {
     }
 }
 
-/// The contents of `deployctl.yaml` (see the crate docs for the format).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    /// Registry and namespace that images live under.
-    pub registry: String,
-    /// Swarm stack name: service `S` is `STACK_S`.
-    pub stack: String,
-    /// The services that may be deployed.
-    pub services: Vec<String>,
-    /// Settings per environment, by name.
-    pub environments: BTreeMap<String, EnvConfig>,
-    /// Seconds one docker command may run.
-    #[serde(default = "default_timeout")]
-    pub timeout_secs: u64,
-}
-
-/// One environment's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvConfig {
-    /// The docker context (`docker --context NAME`) that reaches it.
-    pub context: String,
-    /// Whether to ask before deploying (production always asks).
-    #[serde(default)]
-    pub confirm: bool,
-}
-
-fn default_timeout() -> u64 {
-    600
-}
-
-/// A bad configuration, a bad name, or a refused deploy.
+/// A configuration that cannot be read or is invalid, or a bad name.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The config file cannot be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The config file does not parse as a `Config`.
-    #[error("invalid config {path}: {reason}")]
-    Config {
-        /// The file.
-        path: String,
-        /// What is wrong, with the line.
-        reason: String,
-    },
-    /// A name given on the command line or in the file is not usable.
+    /// A config file cannot be read (`cannot read FILE: why`).
+    #[error(transparent)]
+    Read(ops_config::Error),
+    /// The configuration does not parse, holds a value of the wrong type
+    /// or an unknown key, or breaks a rule. The message names where each
+    /// offending value was set (`file:line:column`, `env NAME`, `--set
+    /// EXPR`) and lists every broken rule and unknown key, on one line.
+    #[error("invalid config {}", one_line(.0))]
+    Config(ops_config::Error),
+    /// A name given on the command line is not usable.
     #[error("invalid {what} {value:?}: {reason}")]
     Name {
         /// Which name: image, service, version, environment.
@@ -148,83 +142,71 @@ pub enum Error {
     },
 }
 
-/// Reads and checks the config file.
-///
-/// The one place that knows where configuration comes from: once
-/// ops-config exists (layering, schema validation), this is the function
-/// to swap.
-pub fn load_config(path: &Path) -> Result<Config, Error> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    parse_config(&text, &shown)
+impl Error {
+    fn from_config(e: ops_config::Error) -> Error {
+        match e {
+            ops_config::Error::Read { .. } => Error::Read(e),
+            e => Error::Config(e),
+        }
+    }
 }
 
-/// Parses and checks config text; `path` names it in errors.
-pub fn parse_config(text: &str, path: &str) -> Result<Config, Error> {
-    let config: Config = serde_saphyr::from_str(text).map_err(|e| Error::Config {
-        path: path.to_owned(),
-        reason: e.to_string().replace('\n', " "),
-    })?;
-    check_reference("registry", &config.registry)?;
-    check_word("stack", &config.stack)?;
-    for s in &config.services {
-        check_word("service", s)?;
+/// Every violation, `; `-separated (ops-config's own message gives the
+/// first only); other errors as they are.
+fn one_line(e: &ops_config::Error) -> String {
+    match e.violations() {
+        Some(violations) => violations
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => e.to_string(),
     }
-    for (name, env) in &config.environments {
-        if !["dev", "staging", "production"].contains(&name.as_str()) {
-            return Err(Error::Config {
-                path: path.to_owned(),
-                reason: format!(
-                    "unknown environment {name:?} (expected dev, staging or production)"
-                ),
-            });
-        }
-        check_word("docker context", &env.context)?;
-    }
-    Ok(config)
 }
 
 /// Names that reach docker's command line must not be read as options
 /// (a leading `-`) or split (spaces).
 fn check_word(what: &'static str, value: &str) -> Result<(), Error> {
-    check_chars(
-        what,
-        value,
-        b"._-",
-        "use letters, digits, `.`, `_` and `-`, starting with a letter or digit",
-    )
+    name_error(what, value, word_problem(value))
 }
 
 /// An image reference: `[registry/]name[:tag]`.
 fn check_reference(what: &'static str, value: &str) -> Result<(), Error> {
-    check_chars(
-        what,
-        value,
-        b"._-/:@",
-        "not an image reference (`registry/name:tag`)",
-    )
+    name_error(what, value, reference_problem(value))
+}
+
+fn name_error(what: &'static str, value: &str, problem: Option<&str>) -> Result<(), Error> {
+    match problem {
+        None => Ok(()),
+        Some(reason) => Err(Error::Name {
+            what,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+/// Why docker could misread `value` as a name (service, stack, context,
+/// version), if it could.
+pub(crate) fn word_problem(value: &str) -> Option<&'static str> {
+    (!chars_ok(value, b"._-"))
+        .then_some("use letters, digits, `.`, `_` and `-`, starting with a letter or digit")
+}
+
+/// Why `value` is not an image reference, if it is not.
+pub(crate) fn reference_problem(value: &str) -> Option<&'static str> {
+    (!chars_ok(value, b"._-/:@")).then_some("not an image reference (`registry/name:tag`)")
 }
 
 /// `value` starts with a letter or digit and holds only those and `extra`.
-fn check_chars(what: &'static str, value: &str, extra: &[u8], reason: &str) -> Result<(), Error> {
-    let ok = value
+fn chars_ok(value: &str, extra: &[u8]) -> bool {
+    value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
         && value
             .bytes()
             .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric());
-    if ok {
-        return Ok(());
-    }
-    Err(Error::Name {
-        what,
-        value: value.to_owned(),
-        reason: reason.to_owned(),
-    })
+            .is_some_and(|b| b.is_ascii_alphanumeric())
 }
 
 fn env_config(config: &Config, env: Environment) -> Result<&EnvConfig, Error> {
@@ -234,7 +216,7 @@ fn env_config(config: &Config, env: Environment) -> Result<&EnvConfig, Error> {
         .ok_or_else(|| Error::Name {
             what: "environment",
             value: env.name().to_owned(),
-            reason: "not in the config file".to_owned(),
+            reason: "not in the configuration's `environments`".to_owned(),
         })
 }
 
@@ -308,7 +290,7 @@ pub fn deploy_command(
 
 /// Whether deploying to `env` must be confirmed.
 pub fn needs_confirmation(config: &Config, env: Environment) -> Result<bool, Error> {
-    Ok(env == Environment::Production || env_config(config, env)?.confirm)
+    Ok(env == Environment::Production || env_config(config, env)?.confirm == Some(true))
 }
 
 /// The `docker service ls` that [`parse_status`] reads.
@@ -363,38 +345,21 @@ pub fn parse_status(config: &Config, text: &str) -> Vec<ServiceStatus> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CONFIG: &str = "\
-registry: reg.example.com/shop
-stack: shop
-services: [api, worker]
-environments:
-  dev: { context: dev }
-  staging: { context: staging, confirm: true }
-  production: { context: prod }
-";
+    use crate::config::tests::CONFIG;
 
     #[test]
-    fn config_parses_and_names_its_errors() {
+    fn confirmation_is_production_or_asked_for() {
         let c = parse_config(CONFIG, "d.yaml").unwrap();
-        assert_eq!(c.timeout_secs, 600);
+        assert!(!needs_confirmation(&c, Environment::Staging).unwrap());
+        let asked = CONFIG.replace("context: staging", "context: staging, confirm: true");
+        let c = parse_config(&asked, "d.yaml").unwrap();
         assert!(needs_confirmation(&c, Environment::Staging).unwrap());
         assert!(!needs_confirmation(&c, Environment::Dev).unwrap());
-        let typo = CONFIG.replace("stack:", "stak:");
-        let e = parse_config(&typo, "d.yaml").unwrap_err().to_string();
-        assert!(
-            e.starts_with("invalid config d.yaml:") && e.contains("stak"),
-            "{e}"
-        );
-        let bad_env = format!("{CONFIG}  qa: {{ context: qa }}\n");
-        assert!(
-            parse_config(&bad_env, "d.yaml")
-                .unwrap_err()
-                .to_string()
-                .contains("\"qa\"")
-        );
-        let option = CONFIG.replace("context: dev", "context: --host=evil");
-        assert!(parse_config(&option, "d.yaml").is_err());
+        assert!(needs_confirmation(&c, Environment::Production).unwrap());
+        for env in Environment::ALL {
+            assert_eq!(Environment::from_name(env.name()), Some(env));
+        }
+        assert_eq!(Environment::from_name("qa"), None);
     }
 
     #[test]

@@ -1,16 +1,17 @@
 //! `deployctl`: build and push images, deploy a service version to an
-//! environment, show what runs where.
+//! environment, show what runs where, and what the configuration says.
 //!
 //! A thin command line over the `deployctl` library (configuration and the
-//! docker commands) and `ops-exec` (running them, output streamed line by
-//! line, errors that name the command and the end of its stderr).
+//! docker commands), `ops-config` (the merged document, explanations) and
+//! `ops-exec` (running the commands, output streamed line by line, errors
+//! that name the command and the end of its stderr).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use deployctl::Environment;
+use deployctl::{Config, ConfigLoader, Environment};
 use ops_cli::{Align, LogArgs, Table};
 use ops_exec::{Cancel, Command, Outcome, RunMode, Stream};
 
@@ -25,7 +26,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 struct Cli {
     #[command(flatten)]
     log: LogArgs,
-    /// The configuration file (for deploy and status).
+    /// The configuration file (for deploy, status and config); with --env
+    /// E, the file's overlay for E (`deployctl.E.yaml` next to it) applies
+    /// too when it exists.
     #[arg(
         long,
         global = true,
@@ -33,8 +36,33 @@ struct Cli {
         default_value = "deployctl.yaml"
     )]
     config: PathBuf,
+    /// An overlay on the configuration, after the environment's (it must
+    /// exist); repeat to lay several, in order.
+    #[arg(long, global = true, value_name = "FILE")]
+    overlay: Vec<PathBuf>,
+    /// Set a configuration value, after the files and DEPLOYCTL__*
+    /// variables: `timeout_secs=900`, `environments.dev.context=dev2`.
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    sets: Vec<String>,
     #[command(subcommand)]
     command: Cmd,
+}
+
+impl Cli {
+    /// The configuration's layers as the options give them.
+    fn config(&self, env: Option<Environment>) -> ConfigLoader {
+        let mut loader = ConfigLoader::new(&self.config);
+        if let Some(env) = env {
+            loader = loader.environment(env);
+        }
+        for path in &self.overlay {
+            loader = loader.overlay(path);
+        }
+        for expr in &self.sets {
+            loader = loader.set(expr);
+        }
+        loader
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +104,29 @@ enum Cmd {
     Status {
         #[arg(long, value_enum)]
         env: EnvArg,
+    },
+    /// The merged configuration, and where its values came from.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCmd {
+    /// Print the merged configuration as YAML (sorted keys), once it
+    /// passes every check.
+    Show {
+        /// Include this environment's overlay, as deploy --env does.
+        #[arg(long, value_enum)]
+        env: Option<EnvArg>,
+    },
+    /// Print a value, the layer that set it and the values it overrode;
+    /// every value without KEY. Works on an invalid configuration too.
+    Explain {
+        /// A dotted key: `timeout_secs`, `environments.production.context`.
+        key: Option<String>,
+        /// Include this environment's overlay, as deploy --env does.
+        #[arg(long, value_enum)]
+        env: Option<EnvArg>,
     },
 }
 
@@ -121,8 +172,8 @@ fn main() -> ExitCode {
                 dry_run,
                 yes,
             } => {
-                let config = deployctl::load_config(&cli.config)?;
                 let env = Environment::from(*env);
+                let config = cli.config(Some(env)).load()?;
                 let cmd = deployctl::deploy_command(&config, env, service, version)?;
                 if !dry_run && deployctl::needs_confirmation(&config, env)? && !*yes {
                     let question = format!("Deploy {service} {version} to {env}?");
@@ -136,12 +187,28 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Cmd::Status { env } => {
-                let config = deployctl::load_config(&cli.config)?;
-                let out = deployctl::status_command(&config, Environment::from(*env))?.run()?;
+                let env = Environment::from(*env);
+                let config = cli.config(Some(env)).load()?;
+                let out = deployctl::status_command(&config, env)?.run()?;
                 print!(
                     "{}",
                     status_table(&deployctl::parse_status(&config, &out.stdout_text()))
                 );
+                Ok(ExitCode::SUCCESS)
+            }
+            Cmd::Config(ConfigCmd::Show { env }) => {
+                let doc = cli.config(env.map(Environment::from)).document()?;
+                Config::from_document(&doc)?;
+                print!("{}", doc.to_string(ops_config::Format::Yaml)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Cmd::Config(ConfigCmd::Explain { key, env }) => {
+                let doc = cli.config(env.map(Environment::from)).document()?;
+                let key = key.as_deref().unwrap_or("");
+                match doc.explain(key)? {
+                    Some(explanation) => print!("{explanation}"),
+                    None => return Err(format!("`{key}` is not set by any layer").into()),
+                }
                 Ok(ExitCode::SUCCESS)
             }
         }
@@ -194,4 +261,15 @@ fn status_table(rows: &[deployctl::ServiceStatus]) -> Table {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
 }

@@ -1,7 +1,7 @@
 //! `deployctl` against a stand-in `docker` (no Docker engine runs here): a
 //! script first on PATH that records its arguments and prints what docker
 //! would. Dry runs, confirmation on and off a terminal, streamed output,
-//! errors.
+//! errors; the configuration's layers and `deployctl config`.
 
 use std::fs;
 use std::io::Write;
@@ -23,15 +23,8 @@ case "$*" in
 esac
 "#;
 
-const CONFIG: &str = "\
-registry: reg.example.com/shop
-stack: shop
-services: [api, worker]
-environments:
-  dev: { context: dev }
-  staging: { context: staging }
-  production: { context: prod }
-";
+/// Staging is not confirmed; production is.
+const CONFIG: &str = include_str!("../testdata/deployctl.yaml");
 
 /// Deploying api 1.5.0 to production.
 const DEPLOY_API: [&str; 7] = [
@@ -81,7 +74,17 @@ impl Fixture {
             .current_dir(self.dir.path())
             .env("PATH", std::env::join_paths(dirs).unwrap())
             .env("DOCKER_LOG", self.log_path());
+        // Only the variables a test sets configure deployctl.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("DEPLOYCTL__") {
+                cmd.env_remove(name);
+            }
+        }
         cmd
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        fs::write(self.dir.path().join(name), text).unwrap();
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -270,4 +273,232 @@ fn config_errors_name_the_file() {
     );
     let out = f.run(&["--config", "missing.yaml", "status", "--env", "dev"]);
     assert!(text(&out.stderr).contains("cannot read missing.yaml"));
+}
+
+/// The image a dry-run deploy of api 1.5.0 would run, with `args` and
+/// `vars` added.
+fn deployed_image(f: &Fixture, env: &str, args: &[&str], vars: &[(&str, &str)]) -> String {
+    let mut all = args.to_vec();
+    all.extend([
+        "deploy",
+        "--env",
+        env,
+        "--service",
+        "api",
+        "--version",
+        "1.5.0",
+    ]);
+    all.push("--dry-run");
+    let mut cmd = f.command(&all);
+    cmd.envs(vars.iter().copied()).stdin(Stdio::null());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let words: Vec<&str> = stdout.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "--image").unwrap();
+    words[at + 1].to_owned()
+}
+
+#[test]
+fn layers_override_in_order_overlay_env_var_set() {
+    let f = Fixture::new();
+    let base = "reg.example.com/shop/api:1.5.0";
+    assert_eq!(deployed_image(&f, "production", &[], &[]), base);
+    // The environment's overlay, next to the file.
+    f.write(
+        "deployctl.production.yaml",
+        "registry: prod.example.com/shop\n",
+    );
+    assert_eq!(
+        deployed_image(&f, "production", &[], &[]),
+        "prod.example.com/shop/api:1.5.0"
+    );
+    assert_eq!(deployed_image(&f, "staging", &[], &[]), base);
+    // An overlay named on the command line comes after it.
+    f.write("hotfix.json", r#"{"registry": "hotfix.example.com/shop"}"#);
+    let overlay = ["--overlay", "hotfix.json"];
+    assert_eq!(
+        deployed_image(&f, "production", &overlay, &[]),
+        "hotfix.example.com/shop/api:1.5.0"
+    );
+    // Then environment variables, then --set.
+    let var = [("DEPLOYCTL__REGISTRY", "env.example.com/shop")];
+    assert_eq!(
+        deployed_image(&f, "production", &overlay, &var),
+        "env.example.com/shop/api:1.5.0"
+    );
+    let set = [
+        "--overlay",
+        "hotfix.json",
+        "--set",
+        "registry=set.example.com/shop",
+    ];
+    assert_eq!(
+        deployed_image(&f, "production", &set, &var),
+        "set.example.com/shop/api:1.5.0"
+    );
+    assert!(f.calls().is_empty(), "docker ran in a dry run");
+
+    // `config explain` tells the whole story, newest first.
+    let out = f
+        .command(
+            &[
+                &set[..],
+                &["config", "explain", "registry", "--env", "production"],
+            ]
+            .concat(),
+        )
+        .envs(var)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\
+registry = \"set.example.com/shop\"
+  set by --set registry=set.example.com/shop
+  overrode \"env.example.com/shop\" from env DEPLOYCTL__REGISTRY
+  overrode \"hotfix.example.com/shop\" from hotfix.json:1:14
+  overrode \"prod.example.com/shop\" from deployctl.production.yaml:1:11
+  overrode \"reg.example.com/shop\" from deployctl.yaml:1:11
+"
+    );
+}
+
+/// Runs deployctl for a real (not dry) production deploy with --yes, and
+/// returns its one line of stderr, checking it failed with exit code 2
+/// before calling docker.
+fn refused(f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> String {
+    let all = [args, &DEPLOY_API[..], &["--yes"]].concat();
+    let out = f
+        .command(&all)
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(f.calls().is_empty(), "docker ran with a bad configuration");
+    err.trim_end().to_owned()
+}
+
+#[test]
+fn a_bad_value_is_one_line_naming_file_line_and_column() {
+    let f = Fixture::new();
+    f.write(
+        "deployctl.production.yaml",
+        "# longer for production\ntimeout_secs: soon\n",
+    );
+    assert_eq!(
+        refused(&f, &[], &[]),
+        "deployctl: error: invalid config deployctl.production.yaml:2:15: timeout_secs: \
+         invalid type: string \"soon\", expected u64"
+    );
+    f.write("deployctl.production.yaml", "timeout_secs: 0\n");
+    assert_eq!(
+        refused(&f, &[], &[]),
+        "deployctl: error: invalid config deployctl.production.yaml:1:15: /timeout_secs: \
+         must be at least 1 second [timeout]"
+    );
+    fs::remove_file(f.dir.path().join("deployctl.production.yaml")).unwrap();
+    // A value docker would read as an option, wherever it comes from.
+    assert_eq!(
+        refused(
+            &f,
+            &["--set", "environments.production.context=--host=x"],
+            &[]
+        ),
+        "deployctl: error: invalid config --set environments.production.context=--host=x: \
+         /environments/production/context: \"--host=x\": use letters, digits, `.`, `_` and \
+         `-`, starting with a letter or digit [docker-name]"
+    );
+    // Production cannot be made to deploy unasked.
+    let var = [("DEPLOYCTL__ENVIRONMENTS__PRODUCTION__CONFIRM", "false")];
+    let err = refused(&f, &[], &var);
+    assert!(
+        err.starts_with(
+            "deployctl: error: invalid config env DEPLOYCTL__ENVIRONMENTS__PRODUCTION__CONFIRM: \
+             /environments/production/confirm: production is always confirmed"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_environments_are_errors_with_their_place() {
+    let f = Fixture::new();
+    f.write(
+        "deployctl.yaml",
+        &format!("{CONFIG}  qa: {{ context: qa }}\nstak: x\n"),
+    );
+    assert_eq!(
+        refused(&f, &[], &[]),
+        "deployctl: error: invalid config \
+         deployctl.yaml:8:7: /environments/qa: unknown environment \"qa\" (expected dev, \
+         staging or production) [known-environment]; \
+         deployctl.yaml:9:7: /stak: unknown key `stak` [unknown-key]"
+    );
+    f.write("deployctl.yaml", CONFIG);
+    assert_eq!(
+        refused(&f, &[], &[("DEPLOYCTL__TIMEOUT", "5")]),
+        "deployctl: error: invalid config env DEPLOYCTL__TIMEOUT: /timeout: unknown key \
+         `timeout` [unknown-key]"
+    );
+    // An overlay that is named must be there; the environment's may not be.
+    assert_eq!(
+        refused(&f, &["--overlay", "missing.yaml"], &[]),
+        "deployctl: error: cannot read missing.yaml: No such file or directory (os error 2)"
+    );
+}
+
+#[test]
+fn config_show_prints_the_checked_merge() {
+    let f = Fixture::new();
+    f.write("deployctl.production.yaml", "timeout_secs: 1200\n");
+    let out = f.run(&[
+        "--set",
+        "services=[api]",
+        "config",
+        "show",
+        "--env",
+        "production",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "\
+environments:
+  dev:
+    context: dev
+  production:
+    context: prod
+  staging:
+    context: staging
+registry: reg.example.com/shop
+services:
+  - api
+stack: shop
+timeout_secs: 1200
+"
+    );
+    // Without --env, no overlay; the default shows where it came from.
+    let out = f.run(&["config", "explain", "timeout_secs"]);
+    assert_eq!(
+        text(&out.stdout),
+        "timeout_secs = 600\n  set by built-in default\n"
+    );
+    let out = f.run(&["config", "explain", "no.such.key"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "deployctl: error: `no.such.key` is not set by any layer\n"
+    );
+    // An invalid configuration is not shown, but can still be explained.
+    let out = f.run(&["--set", "stack=-x", "config", "show"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let out = f.run(&["--set", "stack=-x", "config", "explain", "stack"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with("stack = \"-x\"\n  set by --set stack=-x\n"));
 }

@@ -64,7 +64,8 @@ pub enum Error {
     #[error("{0}")]
     Invalid(Violations),
     /// The document does not deserialize into the typed config.
-    #[error("{}{path}: {message}", origin.as_ref().map(|o| format!("{o}: ")).unwrap_or_default())]
+    #[error("{}{}{message}", origin.as_ref().map(|o| format!("{o}: ")).unwrap_or_default(),
+        if path.is_empty() { String::new() } else { format!("{path}: ") })]
     Deserialize {
         /// Dotted path of the value (empty for the root).
         path: String,
@@ -201,6 +202,13 @@ impl fmt::Display for Violation {
     }
 }
 
+/// Document order: by where each value was set, then by path.
+pub(crate) fn sort(v: &mut [Violation]) {
+    v.sort_by(|a, b| {
+        (&a.origin, &a.instance_path, &a.message).cmp(&(&b.origin, &b.instance_path, &b.message))
+    });
+}
+
 /// Every violation of one validation, in document order of their paths.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Violations(pub Vec<Violation>);
@@ -245,6 +253,18 @@ impl fmt::Display for Violations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deserialize_errors_at_the_root_have_no_empty_path() {
+        let origin = Origin::new(crate::value::Source::Inline("a.yaml".into()), 1, 1);
+        let at = |path: &str| Error::Deserialize {
+            path: path.to_owned(),
+            origin: Some(origin.clone()),
+            message: "missing field `x`".to_owned(),
+        };
+        assert_eq!(at("").to_string(), "a.yaml:1:1: missing field `x`");
+        assert_eq!(at("db").to_string(), "a.yaml:1:1: db: missing field `x`");
+    }
 
     #[test]
     fn snippet_points_at_the_column() {

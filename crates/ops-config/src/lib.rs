@@ -17,8 +17,9 @@
 //!   keeps the values it overrode ([`Document::explain`]).
 //! - [`Schema`] validates with the `jsonschema` crate, offline, and lists
 //!   every [`Violation`] with its instance path, message and origin.
-//!   [`Typed`] derives the schema of a Rust type with `schemars`, validates,
-//!   deserializes, reports unknown keys, and runs custom [`Rule`]s.
+//!   [`Typed`] deserializes into a Rust type, reports unknown keys, runs
+//!   custom [`Rule`]s and, with the `schema` feature, first validates
+//!   against the type's schema, derived with `schemars`.
 //! - [`Document::to_string`] writes canonical YAML, JSON or TOML (sorted
 //!   keys, one layout), [`Document::diff`] lists [`Change`]s, and
 //!   [`AtomicWriter`] replaces files so that a crash leaves the old file or
@@ -93,10 +94,12 @@
 //!
 //! # Crate features
 //!
-//! - `schema` (default): [`Schema`] (JSON Schema validation, the
-//!   `jsonschema` crate) and [`Typed`] (schemas of Rust types, `schemars`).
-//!   Without it the crate loads, merges, explains, writes and deserializes
-//!   ([`deserialize`]), with a much smaller dependency tree.
+//! - `schema` (default): `Schema` (JSON Schema validation, the
+//!   `jsonschema` crate), `Typed::new` and `Layers::typed` (schemas of
+//!   Rust types, `schemars`). Without it the crate loads, merges,
+//!   explains, writes, deserializes ([`deserialize`]) and checks typed
+//!   configs with rules ([`Typed::without_schema`]), with a much smaller
+//!   dependency tree.
 //! - `template`: `render_template`, Jinja2 templates (minijinja)
 //!   rendered with a document's values.
 
@@ -116,7 +119,6 @@ pub use crate::merge::{ArrayStrategy, Strategies, merge, merge_owned};
 pub use crate::schema::Schema;
 #[cfg(feature = "template")]
 pub use crate::template::render_template;
-#[cfg(feature = "schema")]
 pub use crate::typed::{Loaded, Report, Rule, Typed, UnknownKeys};
 pub use crate::value::{Map, Node, Origin, Source, Value, parse_path};
 pub use crate::write::{AtomicWriter, Backup, Written};
@@ -133,7 +135,6 @@ mod output;
 mod schema;
 #[cfg(feature = "template")]
 mod template;
-#[cfg(feature = "schema")]
 mod typed;
 mod value;
 mod write;

@@ -86,7 +86,7 @@ impl Schema {
                 }
             })
             .collect();
-        sort(&mut out);
+        crate::error::sort(&mut out);
         Ok(Violations(out))
     }
 
@@ -100,13 +100,6 @@ impl Schema {
             Err(Error::Invalid(v))
         }
     }
-}
-
-/// Document order: by where each value was set, then by path.
-pub(crate) fn sort(v: &mut [Violation]) {
-    v.sort_by(|a, b| {
-        (&a.origin, &a.instance_path, &a.message).cmp(&(&b.origin, &b.instance_path, &b.message))
-    });
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Typed configs: schema from schemars, validation, custom rules,
-//! deserialization with unknown keys reported, in one call.
+//! Typed configs: deserialization with unknown keys reported, custom
+//! rules, and (feature `schema`) validation against the schema schemars
+//! derives, in one call.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -9,7 +10,8 @@ use serde::de::DeserializeOwned;
 use crate::de::{UnknownKey, deserialize};
 use crate::document::Document;
 use crate::error::{Error, Violation, Violations};
-use crate::schema::{Schema, sort};
+#[cfg(feature = "schema")]
+use crate::schema::Schema;
 use crate::value::parse_path;
 
 /// What to do with keys of the document that the typed config has no
@@ -73,9 +75,11 @@ impl<T, F: Fn(&T, &mut Report) + Send + Sync> Rule<T> for FnRule<F> {
     }
 }
 
-/// Loads a typed config from a [`Document`]: validates it against `T`'s
-/// JSON Schema (from `schemars`), deserializes it, runs the rules, and
-/// reports every violation at once, each with its source position.
+/// Loads a typed config from a [`Document`]: deserializes it, reports
+/// keys the type has no field for, runs the rules, and reports every
+/// violation at once, each with its source position. With [`Typed::new`]
+/// (feature `schema`) it first validates the document against `T`'s JSON
+/// Schema, derived by `schemars`.
 ///
 /// ```
 /// use ops_config::{Document, Format, Typed};
@@ -100,37 +104,82 @@ impl<T, F: Fn(&T, &mut Report) + Send + Sync> Rule<T> for FnRule<F> {
 /// ]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Without the `schema` feature (or when serde's own type checks are
+/// enough), [`Typed::without_schema`] does the same without JSON Schema:
+/// a value of the wrong type is then serde's first error, with its path
+/// and origin, rather than every schema violation.
+///
+/// ```
+/// use ops_config::{Document, Format, Typed};
+///
+/// #[derive(Debug, serde::Deserialize)]
+/// struct Service {
+///     replicas: u32,
+/// }
+///
+/// let doc = Document::parse("replicas: 1\nreplica: 2\n", Format::Yaml, "svc.yaml")?;
+/// let typed = Typed::<Service>::without_schema().rule("ha", |s: &Service, r| {
+///     if s.replicas < 2 {
+///         r.fail("replicas", "run at least 2 replicas");
+///     }
+/// });
+/// let err = typed.load(&doc).unwrap_err();
+/// let v: Vec<String> = err.violations().into_iter().flatten().map(ToString::to_string).collect();
+/// assert_eq!(v, [
+///     "svc.yaml:1:11: /replicas: run at least 2 replicas [ha]",
+///     "svc.yaml:2:10: /replica: unknown key `replica` [unknown-key]",
+/// ]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Typed<T> {
     unknown: UnknownKeys,
     rules: Vec<Box<dyn Rule<T>>>,
-    schema: bool,
+    /// `T`'s schema, compiled when a document is loaded; `None` without.
+    #[cfg(feature = "schema")]
+    schema: Option<fn() -> Result<Schema, Error>>,
     _t: PhantomData<fn() -> T>,
 }
 
 impl<T> fmt::Debug for Typed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.rules.iter().map(|r| r.name()).collect();
-        f.debug_struct("Typed")
-            .field("unknown", &self.unknown)
-            .field("rules", &names)
-            .field("schema", &self.schema)
-            .finish()
+        let mut d = f.debug_struct("Typed");
+        d.field("unknown", &self.unknown).field("rules", &names);
+        #[cfg(feature = "schema")]
+        d.field("schema", &self.schema.is_some());
+        d.finish()
     }
 }
 
+#[cfg(feature = "schema")]
 impl<T: DeserializeOwned + schemars::JsonSchema> Default for Typed<T> {
     fn default() -> Typed<T> {
         Typed::new()
     }
 }
 
+#[cfg(feature = "schema")]
 impl<T: DeserializeOwned + schemars::JsonSchema> Typed<T> {
     /// Schema validation on, unknown keys denied, no rules.
     pub fn new() -> Typed<T> {
         Typed {
+            schema: Some(Schema::for_type::<T>),
+            ..Typed::without_schema()
+        }
+    }
+}
+
+impl<T: DeserializeOwned> Typed<T> {
+    /// No JSON Schema validation (serde's type checks only), unknown keys
+    /// denied, no rules. Available without the `schema` feature, and
+    /// without its dependencies (jsonschema, schemars).
+    pub fn without_schema() -> Typed<T> {
+        Typed {
             unknown: UnknownKeys::Deny,
             rules: Vec::new(),
-            schema: true,
+            #[cfg(feature = "schema")]
+            schema: None,
             _t: PhantomData,
         }
     }
@@ -162,11 +211,13 @@ impl<T: DeserializeOwned + schemars::JsonSchema> Typed<T> {
 
     /// Validates, deserializes and checks `doc`.
     pub fn load(&self, doc: &Document) -> Result<Loaded<T>, Error> {
-        let mut violations = if self.schema {
-            Schema::for_type::<T>()?.violations(doc)?.0
-        } else {
-            Vec::new()
+        #[cfg(feature = "schema")]
+        let mut violations = match self.schema {
+            Some(schema) => schema()?.violations(doc)?.0,
+            None => Vec::new(),
         };
+        #[cfg(not(feature = "schema"))]
+        let mut violations = Vec::new();
         let (value, unknown_keys) = match deserialize::<T>(doc) {
             Ok(v) => v,
             // The schema's violations say it better than serde's first error.
@@ -202,7 +253,7 @@ impl<T: DeserializeOwned + schemars::JsonSchema> Typed<T> {
                 unknown_keys,
             })
         } else {
-            sort(&mut violations);
+            crate::error::sort(&mut violations);
             Err(Error::Invalid(Violations(violations)))
         }
     }
@@ -225,7 +276,8 @@ mod tests {
     use crate::load::Format;
     use serde::Deserialize;
 
-    #[derive(Debug, Deserialize, schemars::JsonSchema, PartialEq)]
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     struct Db {
         host: String,
         port: u16,
@@ -233,7 +285,8 @@ mod tests {
         mode: Mode,
     }
 
-    #[derive(Debug, Default, Deserialize, schemars::JsonSchema, PartialEq)]
+    #[derive(Debug, Default, Deserialize, PartialEq)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     #[serde(rename_all = "lowercase")]
     enum Mode {
         #[default]
@@ -241,7 +294,8 @@ mod tests {
         Replica,
     }
 
-    #[derive(Debug, Deserialize, schemars::JsonSchema, PartialEq)]
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     struct App {
         db: Db,
         tags: Vec<String>,
@@ -283,10 +337,12 @@ mod tests {
         );
     }
 
-    #[test]
-    fn typed_load_collects_schema_unknown_and_rule_violations() {
+    /// Loads a document with a latest tag and an unknown key through
+    /// `typed` with a rule against latest tags, and checks both are
+    /// reported with their origins.
+    fn reports_rule_and_unknown_key(typed: Typed<App>) -> Document {
         let d = doc("db: {host: h, port: 5432}\ntags: [latest]\nextra: x\n");
-        let typed = Typed::<App>::new().rule("no-latest", |a: &App, r| {
+        let typed = typed.rule("no-latest", |a: &App, r| {
             if a.tags.iter().any(|t| t == "latest") {
                 r.fail("tags[0]", "no latest tag");
             }
@@ -305,6 +361,31 @@ mod tests {
                 "app.yaml:3:8: /extra: unknown key `extra` [unknown-key]",
             ]
         );
+        d
+    }
+
+    #[test]
+    fn without_schema_collects_unknown_and_rule_violations() {
+        reports_rule_and_unknown_key(Typed::without_schema());
+        // A wrong type is serde's error, naming the path and origin.
+        let err = Typed::<App>::without_schema()
+            .load(&doc("db: {host: h, port: x}\ntags: []\n"))
+            .unwrap_err();
+        assert!(!err.is_invalid());
+        assert!(
+            err.to_string().starts_with("app.yaml:1:21: db.port:"),
+            "{err}"
+        );
+        let ok = Typed::<App>::without_schema()
+            .load(&doc("db: {host: h, port: 1}\ntags: []\n"))
+            .unwrap();
+        assert_eq!(ok.value.db.port, 1);
+    }
+
+    #[cfg(feature = "schema")]
+    #[test]
+    fn typed_load_collects_schema_unknown_and_rule_violations() {
+        let d = reports_rule_and_unknown_key(Typed::new());
         let warn = Typed::<App>::new()
             .unknown_keys(UnknownKeys::Warn)
             .load(&d)
