@@ -163,7 +163,16 @@ fn main() -> ExitCode {
     ops_cli::run("confmerge", || {
         cli.log.init()?;
         let result = match &cli.command {
-            None => merge(&cli.merge),
+            None => {
+                if let Some(word) = misplaced_command(&cli.merge.layers.files) {
+                    return Err(format!(
+                        "`{word}` is not a file; a command comes before the options: \
+                         confmerge {word} [OPTIONS] ..."
+                    )
+                    .into());
+                }
+                merge(&cli.merge)
+            }
             Some(Command::Validate(cmd)) => validate(cmd),
             Some(Command::Explain(cmd)) => explain(cmd),
             Some(Command::Diff(cmd)) => diff(cmd),
@@ -171,6 +180,15 @@ fn main() -> ExitCode {
         };
         result.or_else(report)
     })
+}
+
+/// The first of `files` that is one of our commands and no file: what
+/// `confmerge --set k=v explain k a.yaml` leaves behind, since options
+/// before a command belong to the default merge.
+fn misplaced_command(files: &[PathBuf]) -> Option<&str> {
+    let first = files.first()?;
+    let word = first.to_str()?;
+    (["validate", "explain", "diff", "render"].contains(&word) && !first.exists()).then_some(word)
 }
 
 /// Prints a failure the way the exit codes promise: violations (exit 1),

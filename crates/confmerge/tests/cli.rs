@@ -135,6 +135,28 @@ fn parse_errors_exit_2_with_position_and_snippet() {
     );
     let out = confmerge(dir.path(), &["--bogus"], &[]);
     assert_eq!(out.status.code(), Some(2));
+    // YAML says it as JSON does, without serde-saphyr's option names.
+    fs::write(dir.path().join("dup.yaml"), "a: 1\nb: 2\na: 3\n").unwrap();
+    let out = confmerge(dir.path(), &["dup.yaml"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "confmerge: error: dup.yaml:3:1: duplicate key `a`\n  |\n3 | a: 3\n  | ^\n"
+    );
+    // Options before a command make the command a file name: say so.
+    let out = confmerge(
+        dir.path(),
+        &["--set", "a=1", "explain", "a", "base.yaml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with(
+            "confmerge: error: `explain` is not a file; a command comes before the options"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

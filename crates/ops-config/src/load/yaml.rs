@@ -334,7 +334,16 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
         .rfind(" at line ")
         .map_or(first, |i| &first[..i])
         .trim_end_matches(',');
-    cut.to_owned()
+    // A hint at serde-saphyr's own options means nothing to whoever wrote
+    // the file: duplicate keys are always an error here.
+    let cut = cut
+        .split_once(", set DuplicateKeyPolicy")
+        .map_or(cut, |(before, _)| before);
+    match cut.strip_prefix("duplicate mapping key: ") {
+        Some(key) => format!("duplicate key `{key}`"),
+        None if cut == "duplicate mapping key" => "duplicate key".to_owned(),
+        None => cut.to_owned(),
+    }
 }
 
 fn only_comments(text: &str) -> bool {
@@ -440,7 +449,8 @@ mod tests {
         else {
             panic!("{err:?}")
         };
-        assert!(message.contains("duplicate"), "{message}");
+        // Said in the file's terms, not in serde-saphyr's options.
+        assert_eq!(message, "duplicate key `a`");
         assert_eq!(origin.line, 3, "{err}");
         assert!(snippet.as_deref().unwrap_or("").contains("a: 3"));
         // Equal as strings though not as YAML.
