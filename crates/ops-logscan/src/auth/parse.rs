@@ -218,7 +218,7 @@ fn parse_timestamp(ts: &[u8]) -> Option<LogTime> {
 fn parse_classic(ts: &[u8]) -> Option<ClassicTime> {
     let two = |a: u8, b: u8| -> Option<u8> {
         let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
-        (a <= 9 && b <= 9).then_some(a * 10 + b)
+        (a <= 9 && b <= 9).then(|| a * 10 + b)
     };
     let month = month_from_abbrev(&ts[0..3])?;
     let day = match ts[4] {
