@@ -169,13 +169,17 @@ impl KeyCounts {
         self.short.add(key, n);
     }
 
-    /// Starts loading the table slot where a short key's count lives, so
-    /// that the cache miss overlaps the work done before
-    /// [`add_short`](Self::add_short) (parsing the rest of a line): a
-    /// prefetch, without `unsafe`.
+    /// Adds 1 to the count of each short key: their table slots are all
+    /// loaded first, so that their cache misses overlap instead of each
+    /// stalling the parse of a line.
     #[inline]
-    pub(crate) fn touch_short(&self, key: ShortKey) {
-        self.short.touch(key);
+    pub(crate) fn add_short_batch(&mut self, keys: &[ShortKey]) {
+        for &k in keys {
+            self.short.touch(k);
+        }
+        for &k in keys {
+            self.add_short(k, 1);
+        }
     }
 
     /// The count of `key` (0 when absent).
@@ -299,7 +303,7 @@ impl<'de> Deserialize<'de> for KeyCounts {
 
 /// A key of at most 15 bytes, zero-padded to 16, its length in the last
 /// byte: distinct keys (NUL bytes included) pack to distinct values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct ShortKey(u128);
 
 impl ShortKey {

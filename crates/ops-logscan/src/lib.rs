@@ -116,6 +116,7 @@ mod lines;
 #[cfg(feature = "mmap")]
 mod mmap;
 mod scan;
+mod search;
 mod source;
 mod table;
 mod time;

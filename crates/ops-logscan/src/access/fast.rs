@@ -113,15 +113,9 @@ fn short_number(v: u64) -> Option<(usize, u64)> {
 /// block; `None` when the line is not of the usual shape (whether or not
 /// the reference parser accepts it). The line is read as the reference
 /// reads it only if [`time_is_clean`] holds for its time.
-///
-/// `touch` is called with the client key as soon as it is known, to start
-/// loading what the caller will need for it.
 #[inline]
-pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_>> {
+pub(super) fn parse(s: &[u8]) -> Option<ClfLine<'_>> {
     let (sp, client_key) = token_end(s, 64)?;
-    if let Some(k) = client_key {
-        touch(k);
-    }
     let client = &s[..sp];
     let mut p = sp + 1;
     if s.get(p..p + 4) == Some(b"- - ") {
@@ -138,7 +132,7 @@ pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_
     }
     p += 30;
 
-    let q = p + memchr::memchr2(b'"', b'\n', &s[p..])?;
+    let q = p + crate::search::find2(b'"', b'\n', &s[p..])?;
     // An escaped quote, or a request running into the next line: leave
     // them to the reference.
     if s[q] != b'"' || s[q - 1] == b'\\' {
@@ -189,7 +183,7 @@ pub(super) fn parse(s: &[u8], touch: impl FnOnce(ShortKey)) -> Option<ClfLine<'_
             Some(_) => return None,
         },
         Some(b' ') => {
-            let end = memchr::memchr(b'\n', &s[i..]).map_or(s.len(), |n| i + n);
+            let end = crate::search::find(b'\n', &s[i..]).map_or(s.len(), |n| i + n);
             (end - usize::from(s[end - 1] == b'\r'), end)
         }
         Some(_) => return None,
@@ -220,7 +214,7 @@ mod tests {
     fn usual_line() {
         let mut block = LINE.to_vec();
         block.extend_from_slice(b"\r\nnext\n");
-        let l = parse(&block, |_| {});
+        let l = parse(&block);
         let Some(l) = l else { panic!("not parsed") };
         assert_eq!(l.client, b"83.149.9.216");
         assert_eq!(l.client_key, ShortKey::new(b"83.149.9.216"));
@@ -232,7 +226,7 @@ mod tests {
         for (tail, text_len, end) in [("", 0, 0), ("\n", 0, 0), ("\r", 0, 1), ("\r\nx", 0, 1)] {
             let line = format!(r#"::1 frank x [10/Oct/2000:13:55:36 -0700] "-" 304 -{tail}"#);
             let base = line.len() - tail.len();
-            let l = parse(line.as_bytes(), |_| {});
+            let l = parse(line.as_bytes());
             assert_eq!(
                 l.map(|l| (l.client, l.client_key, l.bytes_sent, l.text_len, l.end)),
                 Some((
@@ -277,7 +271,7 @@ mod tests {
             b"1.2.3.4 - - [17/May/2015:10:05:03 +0000 \"GET /a\" 200 1",
             b"",
         ] {
-            assert_eq!(parse(bad, |_| {}), None, "{}", String::from_utf8_lossy(bad));
+            assert_eq!(parse(bad), None, "{}", String::from_utf8_lossy(bad));
         }
     }
 
@@ -412,7 +406,7 @@ mod tests {
 
         #[test]
         fn fast_parse_agrees_with_the_line_parser(block in block()) {
-            if let Some(l) = parse(&block, |_| {}).filter(|l| time_is_clean(l.time)) {
+            if let Some(l) = parse(&block).filter(|l| time_is_clean(l.time)) {
                 let end = memchr::memchr(b'\n', &block).unwrap_or(block.len());
                 prop_assert_eq!(l.end, end);
                 let text = block[..end].strip_suffix(b"\r").unwrap_or(&block[..end]);

@@ -181,7 +181,7 @@ impl AccessAnalyzer {
             let rest = &block[pos..];
             stats.totals.lines += 1;
             // The last line's time was clean; a new one is checked.
-            let fast = fast::parse(rest, |k| stats.by_ip.touch_short(k)).filter(|l| {
+            let fast = fast::parse(rest).filter(|l| {
                 matches!(runs.clf_time, Some((last, _)) if last == *l.time)
                     || fast::time_is_clean(l.time)
             });
@@ -202,7 +202,7 @@ impl AccessAnalyzer {
                 rec.bytes_sent = l.bytes_sent;
                 self.record(&rec, t, l.client_key, stats, runs);
             } else {
-                let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+                let end = crate::search::find(b'\n', rest).unwrap_or(rest.len());
                 pos += end + 1;
                 let text = match &rest[..end] {
                     [text @ .., b'\r'] => text,
@@ -256,7 +256,7 @@ impl AccessAnalyzer {
         stats.parsed += 1;
         stats.status.add(rec.status, 1);
         match (rec.client, client_key) {
-            (Some(_), Some(key)) => stats.by_ip.add_short(key, 1),
+            (Some(_), Some(key)) => run.short_client(key, stats),
             (Some(client), None) => run.client(client, stats),
             (None, _) => {}
         }
@@ -288,7 +288,14 @@ struct Runs<'a> {
     clf_time: Option<([u8; 26], Option<i64>)>,
     client: Option<(&'a [u8], u64)>,
     minute: Option<(i64, u64)>,
+    /// Short client keys not yet counted, counted a batch at a time.
+    short_clients: [ShortKey; CLIENT_BATCH],
+    pending: usize,
 }
+
+/// Clients counted at once: enough for their table lookups' cache misses
+/// to overlap, few enough for their loads to fit the CPU's window.
+const CLIENT_BATCH: usize = 16;
 
 impl<'a> Runs<'a> {
     #[inline]
@@ -339,7 +346,20 @@ impl<'a> Runs<'a> {
         }
     }
 
+    #[inline]
+    fn short_client(&mut self, key: ShortKey, stats: &mut AccessStats) {
+        self.short_clients[self.pending] = key;
+        self.pending += 1;
+        if self.pending == CLIENT_BATCH {
+            stats.by_ip.add_short_batch(&self.short_clients);
+            self.pending = 0;
+        }
+    }
+
     fn flush(self, stats: &mut AccessStats) {
+        stats
+            .by_ip
+            .add_short_batch(&self.short_clients[..self.pending]);
         if let Some((c, n)) = self.client {
             stats.by_ip.add(c, n);
         }
