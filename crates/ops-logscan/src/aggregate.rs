@@ -322,6 +322,12 @@ impl ShortKey {
         Some(ShortKey(u128::from_le_bytes(b)))
     }
 
+    /// The packed value: distinct keys have distinct values, none 0.
+    #[inline]
+    pub(crate) fn packed(self) -> u128 {
+        self.0 | USED
+    }
+
     /// Packs the first `len` bytes of `chunk` (`len <= 15`): no copy, a
     /// mask.
     #[inline]

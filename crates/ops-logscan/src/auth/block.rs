@@ -15,8 +15,10 @@
 
 use memchr::memmem::Finder;
 
+use super::failed::{Seen, read_hit};
 use super::{AuthAnalyzer, AuthFocus, AuthStats, Outcome};
 use crate::LineSamples;
+use crate::search;
 
 /// The literal every counted line holds under [`AuthFocus::Everything`]:
 /// the space after the host, then the program.
@@ -107,6 +109,10 @@ impl AuthAnalyzer {
 
     /// Scans whole lines none of which is over the length limit.
     fn scan_segment(&self, seg: &[u8], stats: &mut AuthStats) {
+        if self.focus == AuthFocus::FailedIps && self.range.is_unbounded() {
+            self.scan_segment_failed(seg, stats);
+            return;
+        }
         let base = stats.totals.lines;
         // Newlines before `counted`, counted only when a sample needs them.
         let (mut counted, mut counted_lines) = (0, 0);
@@ -136,6 +142,42 @@ impl AuthAnalyzer {
                 counted_lines += count_newlines(&seg[counted..start]);
                 counted = start;
                 stats.malformed_lines.push(base + counted_lines + 1);
+            }
+            pos = end + 1;
+            if pos >= seg.len() {
+                break;
+            }
+        }
+        let unterminated = seg.last().is_some_and(|&b| b != b'\n');
+        stats.totals.lines += count_newlines(seg) + u64::from(unterminated);
+    }
+}
+
+impl AuthAnalyzer {
+    /// [`scan_segment`](Self::scan_segment) under [`AuthFocus::FailedIps`]
+    /// without a time range: each hit's line is read by [`read_hit`], and
+    /// by the reference only when that gives up. Under this focus no line
+    /// is malformed, so no line numbers are needed.
+    fn scan_segment_failed(&self, seg: &[u8], stats: &mut AuthStats) {
+        let mut cache = Seen::default();
+        let mut pos = 0;
+        while let Some(i) = self.finder.finder.find(&seg[pos..]) {
+            let hit = pos + i;
+            // `pos` starts a line, so the hit's line starts in `pos..=hit`.
+            let start = search::rfind(b'\n', &seg[pos..hit]).map_or(pos, |j| pos + j + 1);
+            let (end, failure) = read_hit(seg, start, hit, &mut cache);
+            match failure {
+                Some(f) => {
+                    stats.failed = stats.failed.saturating_add(f.count);
+                    stats.failed_by_ip.add_short(f.key, f.count);
+                }
+                None => {
+                    let line = match &seg[start..end] {
+                        [rest @ .., b'\r'] => rest,
+                        line => line,
+                    };
+                    self.scan_line(line, stats);
+                }
             }
             pos = end + 1;
             if pos >= seg.len() {
