@@ -75,9 +75,10 @@
 //!   ([`LogFormat::Json`]).
 //! - `mmap` (default): regular files are memory-mapped instead of copied
 //!   into read buffers ([`MemoryMap`]), in one `unsafe` block.
-//! - `simd` (default): on x86-64, the `auth --ips` fast path finds the
-//!   fields of a line with SSE2 byte masks (one module of `unsafe` SIMD
-//!   loads); without it, the same masks are computed a word at a time.
+//! - `simd` (default): on x86-64, the fast paths of `auth --ips` and of
+//!   combined access logs find the fields of a line with SSE2 byte masks
+//!   (one module of `unsafe` SIMD loads); without it, the same masks are
+//!   computed a word at a time.
 //!
 //! Without `mmap` and `simd`, the crate forbids `unsafe` code.
 
