@@ -18,16 +18,6 @@ pub(crate) fn find(needle: u8, hay: &[u8]) -> Option<usize> {
     memchr::memchr(needle, hay)
 }
 
-/// The last `needle` in `hay`.
-#[inline(always)]
-pub(crate) fn rfind(needle: u8, hay: &[u8]) -> Option<usize> {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-    if let Some(f) = memchr::arch::x86_64::sse2::memchr::One::new(needle) {
-        return f.rfind(hay);
-    }
-    memchr::memrchr(needle, hay)
-}
-
 /// The first `a` or `b` in `hay`.
 #[inline(always)]
 pub(crate) fn find2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
@@ -110,7 +100,6 @@ mod tests {
             needle in prop_oneof![Just(b' '), Just(b'\n'), Just(b'"'), Just(0x80), 1u8..=255],
         ) {
             prop_assert_eq!(find(needle, &hay), memchr::memchr(needle, &hay));
-            prop_assert_eq!(rfind(needle, &hay), memchr::memrchr(needle, &hay));
             prop_assert_eq!(find2(needle, b'"', &hay), memchr::memchr2(needle, b'"', &hay));
             prop_assert_eq!(find_near(needle, &hay), memchr::memchr(needle, &hay));
             for (i, chunk) in hay.chunks(8).enumerate() {

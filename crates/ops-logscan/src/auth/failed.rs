@@ -41,7 +41,7 @@ impl Default for Seen {
 impl Seen {
     /// Whether `ip` (at most 15 bytes, packed in `key`) is a valid IPv4
     /// address, as the reference's `is_ipv4` has it.
-    #[inline]
+    #[inline(always)]
     fn valid_ipv4(&mut self, ip: &[u8], key: ShortKey) -> bool {
         let k = key.packed();
         let slot =
@@ -67,8 +67,9 @@ pub(super) struct Failure<'a> {
 }
 
 /// Where the bytes from a hit to its line's end hold spaces and `f`s, a
-/// bit per byte: up to 128 bytes, which covers most failure lines (the
-/// longest, public-key failures, go to the reference).
+/// bit per byte, for the first 128 bytes. Lines up to 192 bytes from the
+/// hit (public-key failures have about 140) are read when no ` f` lies
+/// past the first 128; the rest go to the reference.
 struct After {
     /// Bytes from the hit to the line's `\n`.
     len: usize,
@@ -89,7 +90,19 @@ impl After {
             (wide(nl, nl2), wide(sp, sp2), wide(f, f2))
         };
         if nl == 0 {
-            return None;
+            // A long line: read it only if no ` f` (a ` from ` candidate)
+            // lies past the masks kept.
+            let [nl3, sp3, f3] = masks_at(seg, hit + 128, NEEDLES);
+            let pairs = ((sp3 << 1) | (sp >> 127) as u64) & f3;
+            if nl3 == 0 || pairs & ((1 << nl3.trailing_zeros()) - 1) != 0 {
+                return None;
+            }
+            let len = 128 + nl3.trailing_zeros() as usize;
+            return Some(After {
+                len,
+                spaces: sp,
+                fs: f,
+            });
         }
         let len = nl.trailing_zeros() as usize;
         let within = (1u128 << len) - 1;
@@ -178,18 +191,26 @@ fn failure<'a>(line: &'a [u8], hit: usize, after: &After, cache: &mut Seen) -> O
         return None;
     }
     // The reference splits at the rightmost ` from ` whose tail is an
-    // address, ` port ` and digits: look at the candidates in that order.
-    // Bits from `rest + 1` to the end of `msg`.
-    let span = low_bits(msg.len()) & !low_bits(rest + 1);
-    let mut candidates = (after.spaces << 1) & after.fs & span;
+    // address, ` port ` and digits: look at the candidates in that order,
+    // those whose space lies in `rest`, up to the end of `msg`.
+    let mut candidates = (after.spaces << 1) & after.fs;
     while candidates != 0 {
         let f = 127 - candidates.leading_zeros() as usize;
-        candidates &= !(1u128 << f);
-        let Some(tail) = msg[f..].strip_prefix(b"from ") else {
+        if f <= rest {
+            break;
+        }
+        candidates ^= 1u128 << f;
+        let Some(tail) = msg.get(f..).and_then(|t| t.strip_prefix(b"from ")) else {
             continue;
         };
         let ip = f + b"from ".len();
-        let ip_end = ((after.spaces & !low_bits(ip)).trailing_zeros() as usize).min(msg.len());
+        // Addresses are short: the next space is within 64 bytes, or the
+        // candidate is not one.
+        let ip_len = match after.spaces.checked_shr(ip as u32) {
+            Some(m) => (m as u64).trailing_zeros() as usize,
+            None => 64,
+        };
+        let ip_end = (ip + ip_len).min(msg.len());
         let len = ip_end - ip;
         // An IPv4 address has 7 to 15 bytes; its key packs 16 bytes read
         // at once (the line goes on after it), cut to its length.
@@ -216,16 +237,6 @@ fn failure<'a>(line: &'a [u8], hit: usize, after: &After, cache: &mut Seen) -> O
     None
 }
 
-/// A mask of the bits below `n` (all of them from 128 on).
-#[inline(always)]
-fn low_bits(n: usize) -> u128 {
-    if n >= 128 {
-        u128::MAX
-    } else {
-        (1u128 << n) - 1
-    }
-}
-
 /// How many of the first 8 bytes of `s` are ASCII digits (8: all of them,
 /// or more).
 #[inline]
@@ -250,7 +261,7 @@ fn repeat_count(s: &[u8]) -> Option<u64> {
 
 /// ` port DIGITS` at the start of `s`, then the end or a space: where the
 /// digits end.
-#[inline]
+#[inline(always)]
 fn port_then_end(s: &[u8]) -> Option<usize> {
     const PORT: u64 = u64::from_le_bytes(*b" port \0\0");
     if word(s, 0) & 0xffff_ffff_ffff != PORT {
@@ -326,7 +337,16 @@ mod tests {
             ),
             (
                 b"Jan 31 14:38:24 u sshd[21342]: Failed publickey for invalid user postgres from 162.63.17.21 port 44137 ssh2: ED25519 SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6Bao",
+                Some((b"162.63.17.21", 1)),
+            ),
+            // More than 128 bytes from the hit, with a candidate past them.
+            (
+                b"Jan 31 14:38:24 u sshd[21342]: Failed publickey for invalid user postgres from 162.63.17.21 port 44137 ssh2: ED25519 SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6B from 1.2.3.4 port 1",
                 None,
+            ),
+            (
+                b"Jan 31 14:38:24 u sshd[21342]: Failed publickey for invalid user postgresql-administrator-account from 162.63.17.21 port 44137 ssh2: ED25519 SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6Bao",
+                Some((b"162.63.17.21", 1)),
             ),
             (
                 b"Jan 31 14:38:25 u sshd[22160]: Failed keyboard-interactive/pam for invalid user pi from 181.74.241.100 port 64873 ssh2",
@@ -345,8 +365,8 @@ mod tests {
                 b"Mar 27 13:06:56 h sshd[1]: Failed password for a from 1.1.1.1 port 1 from 2.2.2.2 ssh2",
                 Some((b"1.1.1.1", 1)),
             ),
-            // Left to the reference: a line of more than 128 bytes from the
-            // hit (above), IPv6, an ISO timestamp, a hit inside the header.
+            // Left to the reference: IPv6, an ISO timestamp, a hit inside
+            // the header.
             (
                 b"Mar 27 13:06:56 h sshd[1]: Failed password for root from ::1 port 22 ssh2",
                 None,
@@ -415,6 +435,8 @@ mod tests {
             1 => Just("a from 1.1.1.1 port 1"),
             1 => Just("from"),
             1 => Just("x from"),
+            // Long enough to move the address past the first window.
+            1 => Just("invalid user a-user-name-long-enough-to-push-the-address-past-64-bytes"),
         ];
         let ip = prop_oneof![
             4 => Just("10.0.0.1"),
@@ -432,6 +454,9 @@ mod tests {
             1 => Just(" port 22 ssh2 from 2.2.2.2 port 3"),
             1 => Just(" port 22 ssh2 from 2.2.2.2"),
             1 => Just(" port 22 ssh2 from nowhere port 3"),
+            // Lines of more than 128 bytes from the hit.
+            1 => Just(" port 22 ssh2: ED25519 SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6Bao"),
+            1 => Just(" port 22 ssh2: RSA SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6Bao from 9.9.9.9 port 9"),
             1 => Just(""),
         ];
         let edits = prop_oneof![2 => Just(Vec::new()), 1 => proptest::collection::vec(
