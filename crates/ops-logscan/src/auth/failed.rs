@@ -1,15 +1,16 @@
 //! The failure line read from its hit: what [`AuthFocus::FailedIps`]
 //! needs (the address and the count) without the general parser's steps.
 //!
-//! [`failed_ip`] reads a line of the usual shape (a classic timestamp,
-//! `sshd[PID]: `, the `Failed ` the block search hit, one ` from ` before
-//! the address) in one pass left to right, and answers only when the
+//! [`read_hit`] reads a line of the usual shape (a classic timestamp,
+//! `sshd[PID]: `, the `Failed ` the block search hit) with byte masks of
+//! the rest of the line: the spaces give the method's end, spaces followed
+//! by `f` give every ` from ` candidate, tried right to left as the
+//! reference's rightmost-` from ` rule has it. It answers only when the
 //! reference, [`parse_auth_line`](super::parse_auth_line), would count the
-//! line as that failure. Anything else (an ISO timestamp, a second ` from `
-//! after the address, which needs the reference's rightmost-` from ` rule,
-//! a hit that is not where the message starts) gets `None`, and the caller
-//! runs the reference. So it need not handle every form: only never count a
-//! line differently.
+//! line as that failure. Anything else (an ISO timestamp, an IPv6 address,
+//! a hit that is not where the message starts, a line too long for the
+//! masks) gets `None`, and the caller runs the reference. So it need not
+//! handle every form: only never count a line differently.
 //!
 //! [`AuthFocus::FailedIps`]: super::AuthFocus::FailedIps
 
