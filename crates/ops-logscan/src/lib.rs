@@ -74,7 +74,8 @@
 //! - `json` (default): the JSON-lines access-log format
 //!   ([`LogFormat::Json`]).
 //! - `mmap` (default): regular files are memory-mapped instead of copied
-//!   into read buffers ([`MemoryMap`]), in one `unsafe` block.
+//!   into read buffers ([`MemoryMap`]), in one module of `unsafe` calls
+//!   (mapping, and releasing the pages of a part once it is scanned).
 //! - `simd` (default): on x86-64, the fast paths of `auth --ips` and of
 //!   combined access logs find the fields of a line with SSE2 byte masks
 //!   (one module of `unsafe` SIMD loads); without it, the same masks are
