@@ -172,16 +172,17 @@ pub(super) fn parse(s: &[u8]) -> Option<ClfLine<'_>> {
     let status = parse_status(&st[1..4])?;
     p = q + 6;
 
-    let (mut i, mut bytes) = match s.get(p..p + 8) {
-        Some(chunk) => {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            short_number(u64::from_le_bytes(b)).map_or((p, 0), |(n, v)| (p + n, v))
-        }
-        None => (p, 0),
-    };
-    // Longer numbers, or near the block's end: digit by digit. Twenty digits may overflow: the reference decides.
-    while i - p < 20
+    // 1 to 7 digits, word at a time: the byte after them is no digit.
+    let short = s.get(p..p + 8).and_then(|chunk| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        short_number(u64::from_le_bytes(b))
+    });
+    let (mut i, mut bytes) = short.map_or((p, 0), |(n, v)| (p + n, v));
+    // Longer numbers, or near the block's end: digit by digit. Twenty
+    // digits may overflow: the reference decides.
+    while short.is_none()
+        && i - p < 20
         && let Some(&c) = s.get(i)
     {
         let d = c.wrapping_sub(b'0');
