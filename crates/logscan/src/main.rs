@@ -269,8 +269,11 @@ fn scan<A: Analyzer>(
 
 /// Writes to stdout; a closed pipe (`logscan ... | head`) ends output
 /// quietly rather than as an error.
-fn print(f: impl FnOnce(&mut io::StdoutLock<'_>) -> io::Result<()>) -> Result<ExitCode, BoxError> {
-    let mut out = io::stdout().lock();
+fn print(
+    f: impl FnOnce(&mut io::BufWriter<io::StdoutLock<'_>>) -> io::Result<()>,
+) -> Result<ExitCode, BoxError> {
+    // Stdout is line-buffered: `auth --ips` would make a write per address.
+    let mut out = io::BufWriter::new(io::stdout().lock());
     match f(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(ExitCode::SUCCESS),

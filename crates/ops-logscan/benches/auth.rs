@@ -1,5 +1,6 @@
 //! Throughput of the sshd auth-log analyzer, in bytes/s: the block-level
-//! fast path (`scan_block`) against the line-by-line reference
+//! fast path (`scan_block`, and under `AuthFocus::FailedIps` as
+//! `logscan auth --ips` runs it) against the line-by-line reference
 //! (`scan_block_by_line`), on the real `testdata/auth.log` repeated and on
 //! generated logs (the mix `cargo xtask gen-logs --kind auth` writes).
 
@@ -8,7 +9,7 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ops_logscan::{Analyzer, AuthAnalyzer, AuthStats, ScannerBuilder, parse_auth_line};
+use ops_logscan::{Analyzer, AuthAnalyzer, AuthFocus, AuthStats, ScannerBuilder, parse_auth_line};
 
 const AUTH_LOG: &[u8] = include_bytes!("../testdata/auth.log");
 
@@ -35,35 +36,43 @@ fn in_blocks(data: &[u8], mut scan: impl FnMut(&[u8])) {
     }
 }
 
+/// A way to scan a block: the fast path or the line-by-line reference.
+type ScanFn = fn(&AuthAnalyzer, &[u8], usize, &mut AuthStats);
+
 fn bench_auth(c: &mut Criterion) {
     let analyzer = AuthAnalyzer::new();
+    // What `logscan auth --ips` runs.
+    let failed_ips = AuthAnalyzer::builder()
+        .focus(AuthFocus::FailedIps)
+        .build()
+        .unwrap_or_default();
     let max_line = 1 << 20;
     let mut g = c.benchmark_group("auth");
     g.sample_size(20);
     for (name, data) in [("generated", generated()), ("real", real())] {
         g.throughput(Throughput::Bytes(data.len() as u64));
-        g.bench_with_input(BenchmarkId::new("scan_block", name), &data, |b, data| {
-            b.iter(|| {
-                let mut stats = AuthStats::default();
-                in_blocks(black_box(data), |blk| {
-                    analyzer.scan_block(blk, max_line, &mut stats)
-                });
-                stats
-            })
-        });
-        g.bench_with_input(
-            BenchmarkId::new("scan_block_by_line", name),
-            &data,
-            |b, data| {
+        let paths: [(&str, &AuthAnalyzer, ScanFn); 3] = [
+            ("scan_block", &analyzer, AuthAnalyzer::scan_block),
+            (
+                "scan_block_failed_ips",
+                &failed_ips,
+                AuthAnalyzer::scan_block,
+            ),
+            (
+                "scan_block_by_line",
+                &analyzer,
+                AuthAnalyzer::scan_block_by_line,
+            ),
+        ];
+        for (path, a, scan) in paths {
+            g.bench_with_input(BenchmarkId::new(path, name), &data, |b, data| {
                 b.iter(|| {
                     let mut stats = AuthStats::default();
-                    in_blocks(black_box(data), |blk| {
-                        analyzer.scan_block_by_line(blk, max_line, &mut stats)
-                    });
+                    in_blocks(black_box(data), |blk| scan(a, blk, max_line, &mut stats));
                     stats
                 })
-            },
-        );
+            });
+        }
         g.bench_with_input(
             BenchmarkId::new("parse_auth_line", name),
             &data,

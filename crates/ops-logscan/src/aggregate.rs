@@ -169,13 +169,12 @@ impl KeyCounts {
         self.short.add(key, n);
     }
 
-    /// Starts loading the table slot where a short key's count lives, so
-    /// that the cache miss overlaps the work done before
-    /// [`add_short`](Self::add_short) (parsing the rest of a line): a
-    /// prefetch, without `unsafe`.
+    /// Adds 1 to the count of each short key: their table slots are all
+    /// loaded first, so that their cache misses overlap instead of each
+    /// stalling the parse of a line.
     #[inline]
-    pub(crate) fn touch_short(&self, key: ShortKey) {
-        self.short.touch(key);
+    pub(crate) fn add_short_batch(&mut self, keys: &[ShortKey]) {
+        self.short.add_one_each(keys);
     }
 
     /// The count of `key` (0 when absent).
@@ -299,7 +298,7 @@ impl<'de> Deserialize<'de> for KeyCounts {
 
 /// A key of at most 15 bytes, zero-padded to 16, its length in the last
 /// byte: distinct keys (NUL bytes included) pack to distinct values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct ShortKey(u128);
 
 impl ShortKey {
@@ -316,6 +315,12 @@ impl ShortKey {
         b[..key.len()].copy_from_slice(key);
         b[15] = key.len() as u8;
         Some(ShortKey(u128::from_le_bytes(b)))
+    }
+
+    /// The packed value: distinct keys have distinct values, none 0.
+    #[inline]
+    pub(crate) fn packed(self) -> u128 {
+        self.0 | USED
     }
 
     /// Packs the first `len` bytes of `chunk` (`len <= 15`): no copy, a
@@ -345,6 +350,9 @@ struct ShortCounts {
     seeds: (u64, u64),
     len: usize,
 }
+
+/// The most keys [`ShortCounts::add_one_each`] takes at once.
+pub(crate) const BATCH: usize = 16;
 
 /// Marks a slot as used; above any length.
 const USED: u128 = 0x80 << 120;
@@ -376,13 +384,48 @@ impl ShortCounts {
         }
     }
 
+    /// Adds 1 to the count of each of up to [`BATCH`] keys. Their home
+    /// slots are hashed and loaded first, back to back, so that the cache
+    /// misses overlap; then each probe starts from its home slot.
     #[inline]
-    fn touch(&self, key: ShortKey) {
-        if !self.slots.is_empty() {
-            let i = (self.hash(key.0 | USED) >> self.shift) as usize;
-            // A load whose value is kept: the compiler cannot drop it, and
-            // nothing waits on it.
-            std::hint::black_box(self.slots[i].1);
+    fn add_one_each(&mut self, keys: &[ShortKey]) {
+        if self.slots.is_empty() || keys.len() > BATCH {
+            for &k in keys {
+                self.add(k, 1);
+            }
+            return;
+        }
+        let mut home = [0usize; BATCH];
+        let mut loaded = 0u64;
+        for (h, k) in home.iter_mut().zip(keys) {
+            *h = (self.hash(k.0 | USED) >> self.shift) as usize;
+            // Loads whose values are kept: the compiler cannot drop them,
+            // and nothing waits on them.
+            loaded = loaded.wrapping_add(self.slots[*h].1);
+        }
+        std::hint::black_box(loaded);
+        let mask = self.slots.len() - 1;
+        for (n, (&h, k)) in home.iter().zip(keys).enumerate() {
+            let key = k.0 | USED;
+            let mut i = h;
+            loop {
+                let slot = u128::from_le_bytes(self.slots[i].0);
+                if slot == key {
+                    let c = &mut self.slots[i].1;
+                    *c = c.saturating_add(1);
+                    break;
+                }
+                if slot == 0 {
+                    // A new key: the table may grow, which moves every
+                    // slot, so the rest go the ordinary way.
+                    self.insert(key, 1);
+                    for &rest in &keys[n + 1..] {
+                        self.add(rest, 1);
+                    }
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
         }
     }
 

@@ -337,6 +337,10 @@ impl FileBytes {
     fn map(_: &File, _: u64) -> Option<FileBytes> {
         None
     }
+
+    fn release(&self, _: usize, _: usize) {
+        match *self {}
+    }
 }
 
 impl std::ops::Deref for FileBytes {
@@ -368,6 +372,9 @@ enum Work<'a, R: ?Sized> {
         bytes: &'a [u8],
         start: usize,
         end: usize,
+        /// The map `bytes` come from, when they do: a scanned part's pages
+        /// are released from it.
+        map: Option<&'a FileBytes>,
     },
     Stream {
         input: usize,
@@ -431,7 +438,7 @@ impl Scanner {
         let mut work: Vec<Work<'_, File>> = Vec::new();
         for ((i, file, len), map) in files.iter().zip(&maps) {
             match map {
-                Some(bytes) => self.split_slice(*i, bytes, &mut work),
+                Some(bytes) => self.split_slice(*i, bytes, Some(bytes), &mut work),
                 None => self.split(*i, file, *len, &mut work),
             }
         }
@@ -469,7 +476,7 @@ impl Scanner {
     /// content: split among threads by the chunk size.
     pub fn scan_bytes<A: Analyzer>(&self, analyzer: &A, bytes: &[u8]) -> A::Stats {
         let mut work: Vec<Work<'_, [u8]>> = Vec::new();
-        self.split_slice(0, bytes, &mut work);
+        self.split_slice(0, bytes, None, &mut work);
         // Reading memory cannot fail.
         self.run(analyzer, work, &[]).unwrap_or_default()
     }
@@ -521,6 +528,7 @@ impl Scanner {
         &self,
         input: usize,
         bytes: &'a [u8],
+        map: Option<&'a FileBytes>,
         work: &mut Vec<Work<'a, R>>,
     ) {
         // Offsets within a slice fit in `usize`.
@@ -532,6 +540,7 @@ impl Scanner {
                     bytes,
                     start: to_usize(start),
                     end: to_usize(end),
+                    map,
                 }),
         );
     }
@@ -630,8 +639,17 @@ impl Scanner {
                     .map_err(|e| read_err(*input, e))?;
             }
             Work::Slice {
-                bytes, start, end, ..
-            } => self.scan_slice(analyzer, owned_lines(bytes, *start, *end), &mut stats),
+                bytes,
+                start,
+                end,
+                map,
+                ..
+            } => {
+                self.scan_slice(analyzer, owned_lines(bytes, *start, *end), &mut stats);
+                if let Some(m) = map {
+                    m.release(*start, *end);
+                }
+            }
             Work::Stream { input, stream } => {
                 let taken = stream.lock().ok().and_then(|mut s| s.take());
                 if let Some(s) = taken {

@@ -29,6 +29,14 @@ const LINES: &[&[u8]] = &[
     b"Mar 27 13:07:03 h sshd[7]: message repeated 0 times: [ Failed password for root from 10.0.0.1 port 22 ssh2]",
     b"Mar 27 13:07:03 h sshd[7]: Invalid user x from 1.2.3.4 extra",
     b"Mar 27 13:07:05 h sshd[8]: Failed password for a\0b\xff\xfe from 10.0.0.10 port 22 ssh2",
+    // The failed-IPs reader's near misses: the rightmost ` from ` rule, IPv6
+    // with an `f`, a tail past 128 bytes, a repeat count that overflows.
+    b"Mar 27 13:07:06 h sshd[8]: Failed password for a from 1.1.1.1 port 1 from 2.2.2.2 port 2 ssh2",
+    b"Mar 27 13:07:06 h sshd[8]: Failed password for a from 1.1.1.1 port 1 from 2.2.2.2 ssh2",
+    b"Mar 27 13:07:06 h sshd[8]: Failed publickey for root from fe80::f port 22 ssh2: RSA SHA256:f from",
+    b"Mar 27 13:07:07 h sshd[8]: Failed publickey for invalid user postgres from 162.63.17.21 port 44137 ssh2: ED25519 SHA256:vfQuD/vdxqRlUraoJXTDHfrtDaa4pmjUvf1kfHZ6Bao",
+    b"Mar 27 13:07:07 h sshd[8]: message repeated 99999999999999999999 times: [ Failed none for x from 1.2.3.4 port 5 ssh2]",
+    b"Mar 27 13:07:07 h sshd[8]: message repeated 2 times: [ Failed none for x from 1.2.3.4 port 5]",
     b" sshd",
     b"sshd",
     b"\0\xff",

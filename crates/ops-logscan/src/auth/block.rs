@@ -15,8 +15,10 @@
 
 use memchr::memmem::Finder;
 
+use super::failed::{Seen, read_hit};
 use super::{AuthAnalyzer, AuthFocus, AuthStats, Outcome};
 use crate::LineSamples;
+use crate::simd;
 
 /// The literal every counted line holds under [`AuthFocus::Everything`]:
 /// the space after the host, then the program.
@@ -107,6 +109,10 @@ impl AuthAnalyzer {
 
     /// Scans whole lines none of which is over the length limit.
     fn scan_segment(&self, seg: &[u8], stats: &mut AuthStats) {
+        if self.focus == AuthFocus::FailedIps && self.range.is_unbounded() {
+            self.scan_segment_failed(seg, stats);
+            return;
+        }
         let base = stats.totals.lines;
         // Newlines before `counted`, counted only when a sample needs them.
         let (mut counted, mut counted_lines) = (0, 0);
@@ -144,6 +150,71 @@ impl AuthAnalyzer {
         }
         let unterminated = seg.last().is_some_and(|&b| b != b'\n');
         stats.totals.lines += count_newlines(seg) + u64::from(unterminated);
+    }
+}
+
+/// Where the line holding `seg[hit]` starts, given that one starts at
+/// `pos <= hit`: after the last `\n` before the hit, looked for a window of
+/// byte masks at a time (the header before `Failed ` is 40 to 90 bytes,
+/// where a search's set-up costs more than the search).
+#[inline]
+fn line_start(seg: &[u8], pos: usize, hit: usize) -> usize {
+    let mut end = hit;
+    while end > pos {
+        let at = end.saturating_sub(64).max(pos);
+        let n = end - at;
+        let m = simd::any_at(seg, at, [b'\n']) & (u64::MAX >> (64 - n));
+        if m != 0 {
+            return at + 64 - m.leading_zeros() as usize;
+        }
+        end = at;
+    }
+    pos
+}
+
+impl AuthAnalyzer {
+    /// [`scan_segment`](Self::scan_segment) under [`AuthFocus::FailedIps`]
+    /// without a time range: each hit's line is read by [`read_hit`], and
+    /// by the reference only when that gives up. Under this focus no line
+    /// is malformed, so no line numbers are needed.
+    fn scan_segment_failed(&self, seg: &[u8], stats: &mut AuthStats) {
+        /// Newlines are counted this many bytes at a time, right behind the
+        /// search, while the bytes are still in the L2 cache (a block is
+        /// larger than it).
+        const COUNT_CHUNK: usize = 64 << 10;
+        let mut cache = Seen::default();
+        let (mut counted, mut lines) = (0, 0);
+        let mut pos = 0;
+        while let Some(i) = self.finder.finder.find(&seg[pos..]) {
+            let hit = pos + i;
+            // `pos` starts a line, so the hit's line starts in `pos..=hit`.
+            let start = line_start(seg, pos, hit);
+            let (end, failure) = read_hit(seg, start, hit, &mut cache);
+            match failure {
+                Some(f) => {
+                    stats.failed = stats.failed.saturating_add(f.count);
+                    stats.failed_by_ip.add_short(f.key, f.count);
+                }
+                None => {
+                    let line = match &seg[start..end] {
+                        [rest @ .., b'\r'] => rest,
+                        line => line,
+                    };
+                    self.scan_line(line, stats);
+                }
+            }
+            pos = end + 1;
+            if pos >= seg.len() {
+                break;
+            }
+            if pos - counted >= COUNT_CHUNK {
+                lines += count_newlines(&seg[counted..pos]);
+                counted = pos;
+            }
+        }
+        let unterminated = seg.last().is_some_and(|&b| b != b'\n');
+        lines += count_newlines(&seg[counted..]);
+        stats.totals.lines += lines + u64::from(unterminated);
     }
 }
 

@@ -17,6 +17,7 @@ use self::block::LineFinder;
 use self::parse::{Message, parse_header, parse_message};
 
 mod block;
+mod failed;
 mod parse;
 mod report;
 

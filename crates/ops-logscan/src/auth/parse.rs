@@ -215,10 +215,10 @@ fn parse_timestamp(ts: &[u8]) -> Option<LogTime> {
 }
 
 /// `Mar  2 10:00:00` or `Mar 02 10:00:00`.
-fn parse_classic(ts: &[u8]) -> Option<ClassicTime> {
+pub(super) fn parse_classic(ts: &[u8]) -> Option<ClassicTime> {
     let two = |a: u8, b: u8| -> Option<u8> {
         let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
-        (a <= 9 && b <= 9).then_some(a * 10 + b)
+        (a <= 9 && b <= 9).then(|| a * 10 + b)
     };
     let month = month_from_abbrev(&ts[0..3])?;
     let day = match ts[4] {
@@ -376,7 +376,7 @@ fn method_for(rest: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Whether ` port PORT` must follow the address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Port {
+pub(super) enum Port {
     Required,
     Optional,
 }
@@ -405,8 +405,9 @@ fn split_user_ip(rest: &[u8], port: Port) -> Option<(&[u8], &[u8])> {
 
 /// `IP port PORT` then the end or a space (or, with [`Port::Optional`],
 /// `IP` alone at the end); returns the address.
-fn address_then_port(tail: &[u8], port: Port) -> Option<&[u8]> {
-    let ip_len = memchr::memchr(b' ', tail).unwrap_or(tail.len());
+#[inline]
+pub(super) fn address_then_port(tail: &[u8], port: Port) -> Option<&[u8]> {
+    let ip_len = crate::search::find(b' ', tail).unwrap_or(tail.len());
     let (ip, after) = tail.split_at(ip_len);
     if !is_ip(ip) {
         return None;
