@@ -412,21 +412,42 @@ fn measure_row(
     spec: Spec<'_>,
     check: impl FnOnce(&str) -> Verdict,
 ) -> (Row, Option<String>) {
-    let mut row = Row {
-        tool: spec.tool.to_owned(),
-        command: spec.command.clone(),
-        bytes: spec.bytes,
-        stats: None,
-        verdict: Verdict::Unchecked,
-        baseline: spec.baseline,
+    let mut prepared = [prepare_row(ctx, spec, check)];
+    time_rows(ctx, &mut prepared);
+    let [p] = prepared;
+    (p.row, p.answer)
+}
+
+/// A row whose command has been checked (and has warmed the page cache),
+/// ready to be timed.
+struct Prepared {
+    row: Row,
+    answer: Option<String>,
+    time_file: Option<PathBuf>,
+}
+
+/// Runs the command once for its answer and checks it; a missing peer or a
+/// failed run leaves nothing to time.
+fn prepare_row(ctx: &Ctx, spec: Spec<'_>, check: impl FnOnce(&str) -> Verdict) -> Prepared {
+    let mut p = Prepared {
+        row: Row {
+            tool: spec.tool.to_owned(),
+            command: spec.command.clone(),
+            bytes: spec.bytes,
+            stats: None,
+            verdict: Verdict::Unchecked,
+            baseline: spec.baseline,
+        },
+        answer: None,
+        time_file: None,
     };
     if let Some(missing) = spec.needs.iter().find(|p| !installed(p)) {
         eprintln!(
             "xtask bench: {} skipped: `{missing}` is not installed",
             spec.tool
         );
-        row.verdict = Verdict::Missing((*missing).to_owned());
-        return (row, None);
+        p.row.verdict = Verdict::Missing((*missing).to_owned());
+        return p;
     }
     eprintln!("xtask bench: {}", spec.command);
     let slug: String = spec
@@ -436,30 +457,46 @@ fn measure_row(
         .collect();
     let out = ctx.out_dir.join(format!("{slug}.out"));
     if let Err(e) = measure::run_for_answer(&spec.command, ctx.env(), &out) {
-        row.verdict = Verdict::Failed(e);
-        return (row, None);
+        p.row.verdict = Verdict::Failed(e);
+        return p;
     }
-    let text = match fs::read(&out) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) => {
-            row.verdict = Verdict::Failed(format!("cannot read {}: {e}", out.display()));
-            return (row, None);
+    match fs::read(&out) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            p.row.verdict = check(&text);
+            p.answer = Some(text);
+            p.time_file = Some(ctx.out_dir.join(format!("{slug}.time")));
         }
-    };
-    row.verdict = check(&text);
-    let time_file = ctx.out_dir.join(format!("{slug}.time"));
-    let mut samples = Vec::with_capacity(ctx.runs);
+        Err(e) => p.row.verdict = Verdict::Failed(format!("cannot read {}: {e}", out.display())),
+    }
+    p
+}
+
+/// Times the prepared rows `ctx.runs` times each, in turns (a run of each,
+/// then again), so that a slow spell of a shared machine falls on all of
+/// them rather than on one; rows compared with each other are timed
+/// together this way.
+fn time_rows(ctx: &Ctx, rows: &mut [Prepared]) {
+    let mut samples: Vec<Vec<measure::Sample>> = rows.iter().map(|_| Vec::new()).collect();
     for _ in 0..ctx.runs {
-        match measure::run_timed(&spec.command, ctx.env(), &time_file) {
-            Ok(s) => samples.push(s),
-            Err(e) => {
-                row.verdict = Verdict::Failed(e);
-                return (row, Some(text));
+        for (p, samples) in rows.iter_mut().zip(&mut samples) {
+            let Some(time_file) = &p.time_file else {
+                continue;
+            };
+            match measure::run_timed(&p.row.command, ctx.env(), time_file) {
+                Ok(s) => samples.push(s),
+                Err(e) => {
+                    p.row.verdict = Verdict::Failed(e);
+                    p.time_file = None;
+                }
             }
         }
     }
-    row.stats = measure::summarize(&samples);
-    (row, Some(text))
+    for (p, samples) in rows.iter_mut().zip(&samples) {
+        if p.time_file.is_some() {
+            p.row.stats = measure::summarize(samples);
+        }
+    }
 }
 
 fn verdict(result: Result<(), String>) -> Verdict {
@@ -702,7 +739,8 @@ fn scale_section(
             )
         }
     };
-    for threads in [1, 2] {
+    // The two thread counts are compared with each other: timed in turns.
+    let mut pair = [1, 2].map(|threads| {
         let spec = Spec {
             tool: if threads == 1 {
                 "logscan --threads 1"
@@ -714,8 +752,10 @@ fn scale_section(
             bytes,
             baseline: false,
         };
-        rows.push(measure_row(ctx, spec, same(1)).0);
-    }
+        prepare_row(ctx, spec, same(1))
+    });
+    time_rows(ctx, &mut pair);
+    rows.extend(pair.map(|p| p.row));
     if let Some(big) = big {
         let spec = Spec {
             tool: "logscan, 4x input",
@@ -934,6 +974,9 @@ const METHOD: &str = "
   with `LC_ALL=C`, from the workspace root. The table shows the median wall
   time, the median CPU time (user + system, summed over every process of the
   pipeline), and the largest peak RSS (of the largest single process).
+  `--threads 1` and `--threads 2`, which are compared with each other, are
+  timed in turns (one run of each, N times), so that a slow spell of the
+  machine falls on both.
 - GB/s is input bytes (uncompressed) / median wall time, in 10^9 bytes.
   The ratio is logscan's throughput / the row's throughput, i.e. time of the
   row / time of logscan on the same input; goaccess reads only the first
