@@ -12,7 +12,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use ops_loggen::{GenOptions, Kind, Quirks, generate, parse_size};
+use ops_loggen::{GenOptions, Kind, Quirks, generate};
 
 mod answer;
 mod config;
@@ -20,10 +20,12 @@ mod exec;
 mod json;
 mod measure;
 mod metrics;
+mod opts;
 mod report;
 mod suite;
 
 use answer::AccessAnswer;
+use opts::Opts;
 use report::{Row, Section, Verdict};
 
 pub(crate) const USAGE: &str = "\
@@ -72,43 +74,15 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut runs = None;
     let mut quick = false;
     let mut scale = false;
-    let mut args = args.into_iter();
-    while let Some(raw) = args.next() {
-        let arg = raw
-            .to_str()
-            .ok_or_else(|| format!("argument `{}` is not UTF-8", raw.to_string_lossy()))?
-            .to_owned();
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || -> Result<String, String> {
-            match inline.clone() {
-                Some(v) => Ok(v),
-                None => args
-                    .next()
-                    .and_then(|v| v.into_string().ok())
-                    .ok_or_else(|| format!("option `{name}` needs a value")),
-            }
-        };
-        match name.as_str() {
+    let mut opts = Opts::new(args);
+    while let Some(name) = opts.next_name()? {
+        match name {
             "-h" | "--help" => return Ok(None),
             "--quick" => quick = true,
             "--scale" => scale = true,
-            "--size" => {
-                let v = value()?;
-                size = Some(parse_size(&v).map_err(|e| format!("--size: {e}"))?);
-            }
-            "--runs" => {
-                let v = value()?;
-                let n = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| format!("--runs: `{v}` is not a number in 1..=1000"))?;
-                runs = Some(n);
-            }
-            _ => return Err(format!("unknown argument `{arg}`")),
+            "--size" => size = Some(opts.size()?),
+            "--runs" => runs = Some(opts.number(1..=1000)? as usize),
+            _ => return Err(opts.unknown()),
         }
     }
     let default_size = if quick { QUICK_SIZE } else { 1 << 30 };

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ops_loggen::parse_size;
+use super::opts::Opts;
 
 use super::report::{Section, Verdict};
 use super::{
@@ -48,33 +48,14 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut size = None;
     let mut runs = None;
     let mut quick = false;
-    let mut it = args.into_iter();
-    while let Some(raw) = it.next() {
-        let arg = raw.to_string_lossy().into_owned();
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) => (n.to_owned(), Some(v.to_owned())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next().and_then(|v| v.into_string().ok()))
-                .ok_or_else(|| format!("option `{name}` needs a value"))
-        };
-        match name.as_str() {
+    let mut opts = Opts::new(args);
+    while let Some(name) = opts.next_name()? {
+        match name {
             "-h" | "--help" => return Ok(None),
             "--quick" => quick = true,
-            "--size" => size = Some(parse_size(&value()?).map_err(|e| format!("--size: {e}"))?),
-            "--runs" => {
-                let v = value()?;
-                runs = Some(
-                    v.parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| format!("--runs: `{v}` is not a number in 1..=1000"))?,
-                );
-            }
-            _ => return Err(format!("unknown argument `{arg}`")),
+            "--size" => size = Some(opts.size()?),
+            "--runs" => runs = Some(opts.number(1..=1000)? as usize),
+            _ => return Err(opts.unknown()),
         }
     }
     let size = size.unwrap_or(if quick { QUICK_SIZE } else { DEFAULT_SIZE });

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use super::measure::median;
+use super::opts::Opts;
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench --suite exec [--quick] [--spawns N] [--bytes SIZE] [--runs N]
@@ -43,26 +44,15 @@ struct Args {
 fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut quick = false;
     let (mut spawns, mut bytes, mut runs) = (None, None, None);
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let arg = arg
-            .into_string()
-            .map_err(|a| format!("argument `{}` is not UTF-8", a.to_string_lossy()))?;
-        let mut value = || {
-            args.next()
-                .and_then(|v| v.into_string().ok())
-                .ok_or(format!("{arg} needs a value"))
-        };
-        match arg.as_str() {
+    let mut opts = Opts::new(args);
+    while let Some(name) = opts.next_name()? {
+        match name {
             "-h" | "--help" => return Ok(None),
             "--quick" => quick = true,
-            "--spawns" => spawns = Some(number(&value()?, "--spawns")?),
-            "--runs" => runs = Some(number(&value()?, "--runs")? as usize),
-            "--bytes" => {
-                let v = value()?;
-                bytes = Some(ops_loggen::parse_size(&v).map_err(|e| format!("--bytes: {e}"))?);
-            }
-            _ => return Err(format!("unknown argument `{arg}`")),
+            "--spawns" => spawns = Some(opts.number(1..=1_000_000)?),
+            "--runs" => runs = Some(opts.number(1..=1_000_000)? as usize),
+            "--bytes" => bytes = Some(opts.size()?),
+            _ => return Err(opts.unknown()),
         }
     }
     Ok(Some(Args {
@@ -71,13 +61,6 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
         runs: runs.unwrap_or(if quick { 1 } else { 3 }),
         quick,
     }))
-}
-
-fn number(v: &str, name: &str) -> Result<u64, String> {
-    v.parse::<u64>()
-        .ok()
-        .filter(|n| (1..=1_000_000).contains(n))
-        .ok_or_else(|| format!("{name}: `{v}` is not a number in 1..=1000000"))
 }
 
 /// Entry point from `bench::run`.

@@ -16,6 +16,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use super::measure::median;
+use super::opts::Opts;
 
 const USAGE: &str = "\
 usage: cargo xtask bench --suite metrics [--quick] [--scrapes N]
@@ -44,26 +45,13 @@ struct Args {
 fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
     let mut quick = false;
     let mut scrapes = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.to_str() {
-            Some("-h" | "--help") => return Ok(None),
-            Some("--quick") => quick = true,
-            Some("--scrapes") => {
-                let v = args.next().and_then(|v| v.into_string().ok());
-                let n = v
-                    .as_deref()
-                    .and_then(|v| v.parse::<usize>().ok())
-                    .filter(|n| (1..=100_000).contains(n))
-                    .ok_or_else(|| {
-                        format!(
-                            "--scrapes: `{}` is not a number in 1..=100000",
-                            v.unwrap_or_default()
-                        )
-                    })?;
-                scrapes = Some(n);
-            }
-            _ => return Err(format!("unknown argument `{}`", arg.to_string_lossy())),
+    let mut opts = Opts::new(args);
+    while let Some(name) = opts.next_name()? {
+        match name {
+            "-h" | "--help" => return Ok(None),
+            "--quick" => quick = true,
+            "--scrapes" => scrapes = Some(opts.number(1..=100_000)? as usize),
+            _ => return Err(opts.unknown()),
         }
     }
     Ok(Some(Args {
