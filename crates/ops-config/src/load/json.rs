@@ -24,17 +24,6 @@ struct Reader<'a> {
 
 /// Parses JSON text into a node tree.
 pub(crate) fn parse(text: &str, source: &Source, limits: &Limits) -> Result<Node, Error> {
-    if text.len() > limits.max_bytes {
-        return Err(Error::parse_at(
-            Origin::whole(source.clone()),
-            text,
-            format!(
-                "input of {} bytes is over the limit of {}",
-                text.len(),
-                limits.max_bytes
-            ),
-        ));
-    }
     let mut r = Reader {
         text,
         bytes: text.as_bytes(),

@@ -47,6 +47,17 @@ impl Format {
 
     /// Parses `text` into a node tree whose origins name `source`.
     pub fn parse(self, text: &str, source: &Source, limits: &Limits) -> Result<Node, Error> {
+        if text.len() > limits.max_bytes {
+            return Err(Error::parse_at(
+                Origin::whole(source.clone()),
+                text,
+                format!(
+                    "input of {} bytes is over the limit of {}",
+                    text.len(),
+                    limits.max_bytes
+                ),
+            ));
+        }
         match self {
             Format::Yaml => yaml::parse(text, source, limits),
             Format::Json => json::parse(text, source, limits),
@@ -222,6 +233,32 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("b.conf")), None);
         assert_eq!("TOML".parse::<Format>(), Ok(Format::Toml));
         assert!("ini".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn input_over_the_size_limit_is_refused_in_every_format() {
+        let limits = Limits::default().max_bytes(8);
+        let source = Source::File("big.cfg".into());
+        for (format, text) in [
+            (Format::Yaml, "a: 1234567"),
+            (Format::Json, "{\"a\": 12345}"),
+            (Format::Toml, "a = 1234567"),
+        ] {
+            let err = format
+                .parse(text, &source, &limits)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("big.cfg"), "{format}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "input of {} bytes is over the limit of 8",
+                    text.len()
+                )),
+                "{format}: {err}"
+            );
+            let fits = Limits::default().max_bytes(text.len());
+            assert!(format.parse(text, &source, &fits).is_ok(), "{format}");
+        }
     }
 
     #[test]

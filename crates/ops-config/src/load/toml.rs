@@ -9,17 +9,6 @@ use crate::value::{Map, Node, Origin, Source, Value};
 
 /// Parses TOML text into a node tree.
 pub(crate) fn parse(text: &str, source: &Source, limits: &Limits) -> Result<Node, Error> {
-    if text.len() > limits.max_bytes {
-        return Err(Error::parse_at(
-            Origin::whole(source.clone()),
-            text,
-            format!(
-                "input of {} bytes is over the limit of {}",
-                text.len(),
-                limits.max_bytes
-            ),
-        ));
-    }
     let lines = Lines::new(text);
     let table = DeTable::parse(text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |s| lines.position(s.start));

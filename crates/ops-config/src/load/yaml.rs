@@ -285,17 +285,6 @@ fn options(limits: &Limits) -> serde_saphyr::Options {
 
 /// Parses YAML text into a node tree; `source` names it in origins.
 pub(crate) fn parse(text: &str, source: &Source, limits: &Limits) -> Result<Node, Error> {
-    if text.len() > limits.max_bytes {
-        return Err(Error::parse_at(
-            Origin::whole(source.clone()),
-            text,
-            format!(
-                "input of {} bytes is over the limit of {}",
-                text.len(),
-                limits.max_bytes
-            ),
-        ));
-    }
     // An empty stream is an empty document: a layer with nothing in it.
     if text.trim().is_empty() || only_comments(text) {
         return Ok(Node::new(
