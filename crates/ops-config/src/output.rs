@@ -37,6 +37,12 @@ fn indent(out: &mut String, n: usize) {
 
 /// A JSON string literal.
 pub(crate) fn json_string(s: &str, out: &mut String) {
+    quoted(s, out, |c| (c as u32) < 0x20 || c == '\u{7f}');
+}
+
+/// `s` in double quotes with JSON's escapes (which YAML's double-quoted
+/// style shares), and `\uXXXX` for the other characters `escape` picks.
+fn quoted(s: &str, out: &mut String, escape: fn(char) -> bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -45,7 +51,7 @@ pub(crate) fn json_string(s: &str, out: &mut String) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+            c if escape(c) => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -191,21 +197,9 @@ fn yaml_str(s: &str, out: &mut String) {
     // Double-quoted, with JSON's escapes, and escapes for what YAML
     // readers take as line breaks or reject raw (C1 controls, U+2028,
     // U+2029, the byte-order mark).
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    quoted(s, out, |c| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}')
+    });
 }
 
 fn yaml_document(node: &Node, out: &mut String) {
