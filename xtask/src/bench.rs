@@ -110,25 +110,7 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let args = match parse(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("xtask bench: {msg} (see `cargo xtask bench --help`)");
-            return ExitCode::from(2);
-        }
-    };
-    match execute(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(msg) => {
-            eprintln!("xtask bench: {msg}");
-            ExitCode::FAILURE
-        }
-    }
+    suite::Suite::Logs.main(USAGE, parse(args), |a| execute(&a))
 }
 
 /// Everything a row needs to run.

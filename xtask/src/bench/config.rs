@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::opts::Opts;
+use super::suite::Suite;
 
 use super::report::{Section, Verdict};
 use super::{
@@ -69,30 +70,9 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
     }))
 }
 
-/// A bad `--suite`: the usage error of `cargo xtask bench`.
-pub(crate) fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("xtask bench: {msg} (see `cargo xtask bench --help`)");
-    ExitCode::from(2)
-}
-
 /// Entry point from `bench::run`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match parse(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => return usage_error(&msg),
-    };
-    match execute(&args) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(msg) => {
-            eprintln!("xtask bench: {msg}");
-            ExitCode::FAILURE
-        }
-    }
+    Suite::Config.main(USAGE, parse(args), |a| execute(&a))
 }
 
 fn execute(args: &Args) -> Result<bool, String> {

@@ -16,6 +16,7 @@ use std::process::{Command, ExitCode};
 
 use super::measure::median;
 use super::opts::Opts;
+use super::suite::Suite;
 
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench --suite exec [--quick] [--spawns N] [--bytes SIZE] [--runs N]
@@ -65,24 +66,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 
 /// Entry point from `bench::run`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match parse(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("xtask bench --suite exec: {msg}");
-            return ExitCode::from(2);
-        }
-    };
-    match execute(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("xtask bench --suite exec: {msg}");
-            ExitCode::FAILURE
-        }
-    }
+    Suite::Exec.main(USAGE, parse(args), |a| execute(&a).map(|()| true))
 }
 
 /// Seconds per (case, implementation), one entry per run; and the notes.

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use super::measure::median;
 use super::opts::Opts;
+use super::suite::Suite;
 
 const USAGE: &str = "\
 usage: cargo xtask bench --suite metrics [--quick] [--scrapes N]
@@ -62,24 +63,7 @@ fn parse(args: Vec<OsString>) -> Result<Option<Args>, String> {
 
 /// Entry point from `bench::run`.
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match parse(args) {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            print!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(msg) => {
-            eprintln!("xtask bench --suite metrics: {msg} (see --help)");
-            return ExitCode::from(2);
-        }
-    };
-    match execute(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("xtask bench --suite metrics: {msg}");
-            ExitCode::FAILURE
-        }
-    }
+    Suite::Metrics.main(USAGE, parse(args), |a| execute(a).map(|()| true))
 }
 
 /// The collectors of node_exporter that sysexporter's families come from.

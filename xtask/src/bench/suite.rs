@@ -3,6 +3,7 @@
 //! the arguments itself.
 
 use std::ffi::OsString;
+use std::process::ExitCode;
 
 /// A comparison `cargo xtask bench` can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,49 @@ pub(crate) enum Suite {
 }
 
 const NAMES: &str = "logs, config, exec or metrics";
+
+impl Suite {
+    /// How the suite's messages begin, and its command after `cargo`.
+    fn label(self) -> &'static str {
+        match self {
+            Suite::Logs => "xtask bench",
+            Suite::Config => "xtask bench --suite config",
+            Suite::Exec => "xtask bench --suite exec",
+            Suite::Metrics => "xtask bench --suite metrics",
+        }
+    }
+
+    /// Runs a suite from its parsed arguments: `None` prints `usage`, a
+    /// parse error is a usage error (exit 2), and `execute` says whether
+    /// every answer was right (exit 0) or not (exit 1; an `Err` is printed).
+    pub(crate) fn main<A>(
+        self,
+        usage: &str,
+        parsed: Result<Option<A>, String>,
+        execute: impl FnOnce(A) -> Result<bool, String>,
+    ) -> ExitCode {
+        let label = self.label();
+        let args = match parsed {
+            Ok(Some(a)) => a,
+            Ok(None) => {
+                print!("{usage}");
+                return ExitCode::SUCCESS;
+            }
+            Err(msg) => {
+                eprintln!("{label}: {msg} (see `cargo {label} --help`)");
+                return ExitCode::from(2);
+            }
+        };
+        match execute(args) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(msg) => {
+                eprintln!("{label}: {msg}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
 
 /// Takes `--suite NAME` (or `--suite=NAME`) out of `args`; the last one
 /// given wins.
@@ -52,6 +96,18 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn exit_codes_of_a_suite_run() {
+        let ran = |parsed: Result<Option<u8>, String>, outcome: Result<bool, String>| {
+            Suite::Exec.main("usage\n", parsed, |_| outcome)
+        };
+        assert_eq!(ran(Ok(None), Ok(false)), ExitCode::SUCCESS);
+        assert_eq!(ran(Err("bad".into()), Ok(true)), ExitCode::from(2));
+        assert_eq!(ran(Ok(Some(1)), Ok(true)), ExitCode::SUCCESS);
+        assert_eq!(ran(Ok(Some(1)), Ok(false)), ExitCode::FAILURE);
+        assert_eq!(ran(Ok(Some(1)), Err("broke".into())), ExitCode::FAILURE);
     }
 
     #[test]
